@@ -1,0 +1,51 @@
+# Gilda: the two commands are `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+# Python 3.13 (3.12 works too): from PATH, else from pyenv.
+PYTHON := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do if command -v $$p >/dev/null 2>&1; then command -v $$p; break; fi; done)
+UV := $(shell command -v uv 2>/dev/null || echo $$HOME/.local/bin/uv)
+MANAGE := .venv/bin/python manage.py
+PORT ?= 8000
+
+.PHONY: run test setup venv messages seed bench lint format
+
+venv: .venv/.synced
+
+$(UV):
+	@if [ -z "$(PYTHON)" ]; then echo "Python >= 3.12 is needed (pyenv install 3.13)." >&2; exit 1; fi
+	$(PYTHON) -m pip install --user --quiet uv || python3 -m pip install --user --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$(PYTHON)"
+	@touch $@
+
+messages: venv
+	DEBUG=true $(MANAGE) compilemessages --ignore=.venv -v 0
+
+setup: venv messages
+	DEBUG=true $(MANAGE) migrate --noinput -v 0
+	DEBUG=true $(MANAGE) seed_demo
+
+## make run: set up everything and serve http://127.0.0.1:8000 (SQLite, Celery eager, console email).
+run: setup
+	@echo "Gilda on http://127.0.0.1:$(PORT)/ - demo login: alice@gilda.demo / gilda-demo-2026 (admin: admin@gilda.demo)"
+	DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## make test: the whole test suite (embedded defaults; set DATABASE_URL/REDIS_URL for the real services).
+test: venv messages
+	@command -v chromium >/dev/null 2>&1 || { echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

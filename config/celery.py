@@ -1,0 +1,45 @@
+import logging
+import os
+
+from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from celery.schedules import crontab
+from kombu.exceptions import OperationalError
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
+
+
+class SafePublishTask(DjangoTask):
+    """A task whose publishing never fails the caller.
+
+    When the broker is unreachable the error is logged and None returned; each kind of
+    work that matters has a periodic sweep that finds it undone and publishes it again.
+    """
+
+    def apply_async(self, args=None, kwargs=None, **options):
+        try:
+            return super().apply_async(args, kwargs, **options)
+        except (OperationalError, OSError) as error:
+            if self.app.conf.task_always_eager:
+                raise
+            logger.error("Could not publish %s%r: %s", self.name, tuple(args or ()), error)
+            return None
+
+
+app = Celery("gilda", task_cls=SafePublishTask)
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Static schedule: django-celery-beat does not support Django 6.1.
+app.conf.beat_schedule = {
+    "send-pending-email": {
+        "task": "profiles.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
+    "purge-sent-email": {
+        "task": "profiles.tasks.purge_sent_outbox",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -1,0 +1,22 @@
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from profiles.demo import seed_members
+
+
+class Command(BaseCommand):
+    help = "Create reproducible Italian demo data (members, groups, content). Safe to rerun."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument("--members", type=int, default=40, help="Extra members to create.")
+
+    def handle(self, *args, seed: int, members: int, **options):
+        rng = random.Random(seed)
+        with transaction.atomic():
+            people = seed_members(rng, crowd=members)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(people)} members (seed {seed}).")
+        )

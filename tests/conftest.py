@@ -1,0 +1,109 @@
+"""Shared fixtures: the personas of ../shared/STYLE.md and their logged-in clients.
+
+Groups-specific roles (alice's closed group, carol's pending request, the moderator's seat)
+are added by the groups fixtures as those features land; here every persona is a verified
+member with a known password.
+"""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+
+from profiles.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache; one test's attempts must not throttle the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def password_hash(django_db_setup, django_db_blocker) -> str:
+    # Hashing once per session keeps persona creation fast.
+    return make_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(db, password_hash):
+    def make(email: str, display_name: str = "", *, verified: bool = True, **extra) -> User:
+        user = User.objects.create(
+            email=email, display_name=display_name, password=password_hash, **extra
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user) -> User:
+    return make_user("alice@example.com", "Alice Romano")
+
+
+@pytest.fixture
+def bob(make_user) -> User:
+    return make_user("bob@example.com", "Roberto Bianchi")
+
+
+@pytest.fixture
+def carol(make_user) -> User:
+    return make_user("carol@example.com", "Carolina Esposito")
+
+
+@pytest.fixture
+def dave(make_user) -> User:
+    return make_user("dave@example.com", "Davide Ricci")
+
+
+@pytest.fixture
+def moderator(make_user) -> User:
+    return make_user("moderator@example.com", "Monica Moderatrice")
+
+
+@pytest.fixture
+def staff(make_user) -> User:
+    return make_user("staff@example.com", "Stefano Staff", is_staff=True, is_superuser=True)
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def carol_client(carol) -> Client:
+    return _client_for(carol)
+
+
+@pytest.fixture
+def dave_client(dave) -> Client:
+    return _client_for(dave)
+
+
+@pytest.fixture
+def moderator_client(moderator) -> Client:
+    return _client_for(moderator)
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    return _client_for(staff)

@@ -1,0 +1,187 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from profiles.models import OutgoingEmail, User
+
+SIGNUP = "/accounts/signup/"
+LOGIN = "/accounts/login/"
+GOOD_PASSWORD = "una-password-lunga-2026"
+
+
+def signup(client, email, password1=GOOD_PASSWORD, password2=None):
+    return client.post(
+        SIGNUP,
+        {"email": email, "password1": password1, "password2": password2 or password1},
+    )
+
+
+def test_signup_creates_unverified_user_and_emails_a_code(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "nuova@example.com")
+
+    assert response.status_code == 302
+    user = User.objects.get(email="nuova@example.com")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["nuova@example.com"]
+    assert re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", mail.outbox[0].body)
+    assert OutgoingEmail.objects.get(to="nuova@example.com").sent_at is not None
+
+
+def test_code_verifies_the_email_and_logs_in(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, "nuova@example.com")
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[0].body).group(1)
+
+    response = client.post("/accounts/confirm-email/", {"code": code})
+
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="nuova@example.com").verified
+    assert client.get("/").context["user"].is_authenticated
+
+
+def test_unverified_account_cannot_log_in(client, make_user):
+    from tests.conftest import PASSWORD
+
+    make_user("nonverificata@example.com", verified=False)
+
+    response = client.post(LOGIN, {"login": "nonverificata@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert "confirm-email" in response["Location"]
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_verified_account_logs_in(client, alice):
+    from tests.conftest import PASSWORD
+
+    response = client.post(LOGIN, {"login": "ALICE@example.com", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.get("/").context["user"] == alice
+
+
+@pytest.mark.parametrize(
+    ("email", "password1", "password2", "field"),
+    [
+        ("not-an-email", GOOD_PASSWORD, GOOD_PASSWORD, "email"),
+        ("", GOOD_PASSWORD, GOOD_PASSWORD, "email"),
+        ("a@example.com", "short", "short", "password1"),
+        ("a@example.com", "12345678901", "12345678901", "password1"),
+        ("a@example.com", GOOD_PASSWORD, GOOD_PASSWORD + "x", "password2"),
+        ("nul\x00byte@example.com", GOOD_PASSWORD, GOOD_PASSWORD, "email"),
+        ("x" * 5000 + "@example.com", GOOD_PASSWORD, GOOD_PASSWORD, "email"),
+    ],
+)
+def test_bad_signup_input_gets_a_form_error_not_a_500(
+    client, db, email, password1, password2, field
+):
+    response = signup(client, email, password1, password2)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.get(field)
+    assert b'aria-invalid="true"' in response.content
+    assert not User.objects.exists()
+    assert mail.outbox == []
+
+
+def test_duplicate_signup_does_not_reveal_the_account_exists(
+    client, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, "Alice@Example.com")
+
+    # Same redirect as a fresh signup (enumeration prevention); the owner gets a warning mail.
+    assert response.status_code == 302
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]]
+
+
+def test_email_uniqueness_is_case_insensitive_in_the_database(alice):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="ALICE@EXAMPLE.COM")
+
+
+def test_password_reset_answers_the_same_for_unknown_addresses(
+    client, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post("/accounts/password/reset/", {"email": "alice@example.com"})
+        unknown = client.post("/accounts/password/reset/", {"email": "nessuno@example.com"})
+
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert [m.to for m in mail.outbox] == [["alice@example.com"], ["nessuno@example.com"]]
+    assert "reset" in mail.outbox[0].body.lower() or "password" in mail.outbox[0].body.lower()
+
+
+def test_admin_login_goes_through_allauth(client, db):
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+def test_staff_reaches_the_admin(staff_client):
+    assert staff_client.get("/admin/").status_code == 200
+
+
+def test_non_staff_member_is_kept_out_of_the_admin(bob_client):
+    response = bob_client.get("/admin/")
+
+    assert response.status_code in (302, 403)
+    assert b"site-name" not in response.content
+
+
+def test_linkedin_button_is_hidden_without_credentials(client, db):
+    response = client.get(LOGIN)
+
+    assert b"LinkedIn" not in response.content
+
+
+def test_linkedin_button_shows_when_configured(client, db, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "linkedin",
+                    "name": "LinkedIn",
+                    "client_id": "id",
+                    "secret": "secret",
+                    "settings": {"server_url": "https://www.linkedin.com/oauth"},
+                }
+            ]
+        }
+    }
+
+    response = client.get(LOGIN)
+
+    assert b"LinkedIn" in response.content
+
+
+def test_mfa_setup_offers_totp_after_reauthentication(alice_client):
+    from tests.conftest import PASSWORD
+
+    first = alice_client.get(reverse("mfa_activate_totp"))
+    assert first.status_code == 302
+    assert "reauthenticate" in first["Location"]
+
+    alice_client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    response = alice_client.get(reverse("mfa_activate_totp"))
+
+    assert response.status_code == 200
+    assert b"otpauth://" in response.content or b"data:image/svg" in response.content
+    assert b" style=" not in response.content
+
+
+def test_logout_requires_post(alice_client):
+    assert alice_client.post("/accounts/logout/").status_code == 302
+    assert not alice_client.get("/").context["user"].is_authenticated
