@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "profiles.context_processors.notifications",
             ],
         },
     },
@@ -339,3 +340,5 @@ LOGGING = {
 }
 
 GILDA_DEMO_PASSWORD = "gilda-demo-2026"
+# Absolute links in emails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

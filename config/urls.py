@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from profiles import views as profile_views
 
 # The admin login goes through allauth: rate limits, verified email and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,7 +14,8 @@ admin.site.site_header = "Gilda"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", profile_views.set_language, name="set_language"),
+    path("", include("profiles.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,6 +41,9 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -150,3 +155,90 @@ class OutgoingEmail(models.Model):
             row.sent_at = timezone.now()
             row.save(update_fields=["attempts", "sent_at"])
             return True
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.visible().filter(read_at__isnull=True)
+
+    def visible(self):
+        """Hide notifications about closed groups the recipient can no longer see.
+
+        Call on a recipient's own notifications (user.notifications.visible()).
+        """
+        # Until groups exist, every notification is visible to its recipient.
+        return self
+
+
+class Notification(models.Model):
+    """Something a member should know about, shown in-app and optionally emailed.
+
+    The message is stored as its English msgid plus parameters and translated when shown,
+    so each member reads it in their current language. Mark msgids with gettext_noop.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.SlugField(max_length=40)
+    message_id = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    # The group the notification is about, if any: a member who loses access to a closed
+    # group stops seeing notifications about it (filtered by the groups app).
+    group_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        try:
+            return gettext(self.message_id) % self.params
+        except (KeyError, TypeError, ValueError):
+            return gettext(self.message_id)
+
+    @classmethod
+    def send(
+        cls,
+        recipient: User,
+        kind: str,
+        message_id: str,
+        params: dict | None = None,
+        *,
+        url: str = "",
+        group_id: int | None = None,
+        email: bool = True,
+    ) -> "Notification":
+        notification = cls.objects.create(
+            recipient=recipient,
+            kind=kind,
+            message_id=message_id,
+            params=params or {},
+            url=url,
+            group_id=group_id,
+        )
+        if email:
+            notification.queue_email()
+        return notification
+
+    def queue_email(self) -> None:
+        from django.template.loader import render_to_string
+
+        with translation.override(self.recipient.language):
+            context = {"notification": self, "site_url": settings.SITE_URL}
+            message = EmailMultiAlternatives(
+                subject=f"[Gilda] {self.text}"[:255],
+                body=render_to_string("profiles/email/notification.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[self.recipient.email],
+            )
+        OutgoingEmail.queue(message)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from profiles import views
+
+urlpatterns = [
+    path("notifiche/", views.notification_list, name="notification_list"),
+    path("notifiche/<int:pk>/apri/", views.notification_open, name="notification_open"),
+    path("notifiche/lette/", views.notification_read_all, name="notification_read_all"),
+]

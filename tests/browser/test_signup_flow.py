@@ -1,0 +1,66 @@
+import re
+
+import pytest
+from django.core import mail
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "giulia.verdi@example.com"
+PASSWORD = "una-password-lunga-2026"
+
+
+def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screenshot):
+    page.goto(f"{live_server.url}/accounts/signup/")
+    assert page.locator("html").get_attribute("lang") == "it"
+    page.fill("#id_email", EMAIL)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    screenshot(page, "01-signup")
+    page.click("main form button[type=submit]")
+
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [EMAIL]
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[0].body).group(1)
+    screenshot(page, "02-verify")
+    page.fill("#id_code", code)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.click("nav summary")
+    with page.expect_navigation():
+        page.click("[data-testid=logout]")
+    assert page.locator("[data-testid=welcome]").count() == 0
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_login", EMAIL)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator("[data-testid=welcome]").is_visible()
+    assert "Bentornat" in page.inner_text("[data-testid=welcome]")
+    screenshot(page, "03-home-it")
+
+    with page.expect_navigation():
+        page.click("[data-testid=lang-en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Welcome back" in page.inner_text("[data-testid=welcome]")
+    screenshot(page, "04-home-en")
+
+    page.click("nav summary")
+    with page.expect_navigation():
+        page.click("[data-testid=logout]")
+    assert page.locator("[data-testid=welcome]").count() == 0
+    assert page.get_by_role("link", name="Log in").first.is_visible()
+    assert page.console_errors == []
+
+
+def test_home_on_a_phone_has_a_menu_toggle(live_server, phone_page, screenshot):
+    phone_page.goto(f"{live_server.url}/")
+    login = phone_page.get_by_role("link", name="Accedi").first
+    assert not login.is_visible()
+
+    phone_page.click(".nav-toggle-label")
+
+    assert login.is_visible()
+    screenshot(phone_page, "05-home-phone-menu")
+    assert phone_page.console_errors == []
