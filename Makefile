@@ -28,7 +28,10 @@ messages: venv
 
 setup: venv messages
 	DEBUG=true $(MANAGE) migrate --noinput -v 0
-	DEBUG=true $(MANAGE) seed_demo
+	$(MAKE) --no-print-directory seed
+
+seed:
+	DEBUG=true $(MANAGE) seed_demo --seed 2026
 
 ## make run: set up everything and serve http://127.0.0.1:8000 (SQLite, Celery eager, console email).
 run: setup

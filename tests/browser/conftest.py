@@ -38,9 +38,7 @@ def _page(browser, **context_options):
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.console_errors = []
-    page.on(
-        "console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text)
-    )
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     return context, page
 
