@@ -7,7 +7,8 @@ export UV_LINK_MODE := copy
 
 # Python 3.13 (3.12 works too): from PATH, else from pyenv.
 PYTHON := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do if command -v $$p >/dev/null 2>&1; then command -v $$p; break; fi; done)
-UV := $(shell command -v uv 2>/dev/null || echo $$HOME/.local/bin/uv)
+# uv from PATH, else a private copy installed from PyPI into .tools/ (git-ignored).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := .venv/bin/python manage.py
 PORT ?= 8000
 
@@ -15,9 +16,10 @@ PORT ?= 8000
 
 venv: .venv/.synced
 
-$(UV):
+.tools/bin/uv:
 	@if [ -z "$(PYTHON)" ]; then echo "Python >= 3.12 is needed (pyenv install 3.13)." >&2; exit 1; fi
-	$(PYTHON) -m pip install --user --quiet uv || python3 -m pip install --user --quiet uv
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python "$(PYTHON)"
