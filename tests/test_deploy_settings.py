@@ -18,7 +18,15 @@ def run_manage(*args, extra_env=None):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "GILDA_TESTING"}
+        if key
+        not in {
+            "DEBUG",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "GILDA_TESTING",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(extra_env or {})
     return subprocess.run(
