@@ -5,6 +5,8 @@ safe in templates.
 """
 
 import nh3
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from markdown_it import MarkdownIt
 
 # "js-default" escapes raw HTML; "commonmark" would pass <script> straight through.
@@ -39,3 +41,14 @@ def render_markdown(source: str) -> str:
 def count_links(source: str) -> int:
     """How many links the rendered Markdown holds (autolinks included)."""
     return render_markdown(source).count("<a ")
+
+
+def validate_markdown(source: str) -> None:
+    """Form validator: refuse text nested deeper than a person would write (quote bombs)."""
+    deepest = max((token.level for token in _md.parse(source or "")), default=0)
+    if deepest > MAX_NESTING:
+        raise ValidationError(
+            _("The text is nested too deeply (more than %(max)d levels of quotes or lists)."),
+            code="markdown_nesting",
+            params={"max": MAX_NESTING},
+        )
