@@ -63,4 +63,11 @@ def test_home_on_a_phone_has_a_menu_toggle(live_server, phone_page, screenshot):
 
     assert login.is_visible()
     screenshot(phone_page, "05-home-phone-menu")
+
+    before = phone_page.evaluate("document.documentElement.getAttribute('data-theme')")
+    phone_page.click("[data-theme-toggle]")
+    chosen = phone_page.evaluate("document.documentElement.getAttribute('data-theme')")
+    assert chosen in {"light", "dark"} and chosen != before
+    phone_page.reload()
+    assert phone_page.evaluate("document.documentElement.getAttribute('data-theme')") == chosen
     assert phone_page.console_errors == []
