@@ -94,13 +94,13 @@ def seed_groups(rng: random.Random, people: list[User]) -> list[Group]:
             is_featured=slug in {"copywriter-italia", "sviluppatori-python"},
         )
         for member in rng.sample(crowd, k=min(len(crowd), rng.randint(6, 14))):
-            group._add_member(member)
+            group.add_member(member)
         groups.append(group)
 
     copywriters = groups[0]
     if not JoinRequest.objects.filter(group=copywriters).exists():
-        copywriters._add_member(bob)
-        seat = copywriters._add_member(erin)
+        copywriters.add_member(bob)
+        seat = copywriters.add_member(erin)
         if seat is not None:
             copywriters.set_role(seat, Membership.Role.MODERATOR, by=alice)
         copywriters.request_to_join(

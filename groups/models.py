@@ -218,7 +218,7 @@ class Group(models.Model):
         if self.memberships.filter(user=user).exists():
             raise GroupActionError(_("You are already a member of this group."))
 
-    def _add_member(self, user, role: str = "member") -> "Membership | None":
+    def add_member(self, user, role: str = "member") -> "Membership | None":
         """Insert the membership and bump the counter together; None if already a member."""
         try:
             with transaction.atomic():
@@ -246,7 +246,7 @@ class Group(models.Model):
     def create_with_owner(cls, owner, **fields) -> "Group":
         with transaction.atomic():
             group = cls.objects.create(creator=owner, **fields)
-            group._add_member(owner, Membership.Role.OWNER)
+            group.add_member(owner, Membership.Role.OWNER)
         group.refresh_from_db(fields=["member_count"])
         return group
 
@@ -257,7 +257,7 @@ class Group(models.Model):
         with transaction.atomic():
             if self.bans.filter(user=user).exists():
                 raise GroupActionError(_("You cannot join this group."))
-            membership = self._add_member(user)
+            membership = self.add_member(user)
             if membership is None:
                 return self.memberships.get(user=user)
             # A request left from when the group was closed is answered by joining.
@@ -539,7 +539,7 @@ class JoinRequest(models.Model):
         with transaction.atomic():
             if not self._decide(self.Status.APPROVED, by):
                 return False
-            self.group._add_member(self.user)
+            self.group.add_member(self.user)
             self.group.log(by, ModerationLog.Action.APPROVE, self.user)
             send_notification(
                 self.user,
