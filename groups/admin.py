@@ -116,5 +116,9 @@ class ModerationLogAdmin(admin.ModelAdmin):
     list_select_related = ["group", "actor", "target"]
     date_hierarchy = "at"
 
+    # The log is written by the moderation actions themselves and never edited.
+    def has_add_permission(self, request):
+        return False
+
     def has_change_permission(self, request, obj=None):
         return False

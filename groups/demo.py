@@ -93,7 +93,9 @@ def seed_groups(rng: random.Random, people: list[User]) -> list[Group]:
             rules=rules,
             is_featured=slug in {"copywriter-italia", "sviluppatori-python"},
         )
-        for member in rng.sample(crowd, k=min(len(crowd), rng.randint(6, 14))):
+        # Leave a few of the crowd outside every group, to ask to join.
+        pool = crowd[:-8]
+        for member in rng.sample(pool, k=min(len(pool), rng.randint(6, 14))):
             group.add_member(member)
         groups.append(group)
 
@@ -108,19 +110,24 @@ def seed_groups(rng: random.Random, people: list[User]) -> list[Group]:
             answer="Scrivo schede prodotto e newsletter per e-commerce di moda.",
             note="Mi ha parlato del gruppo Roberto.",
         )
-        for person in rng.sample(crowd, k=min(len(crowd), 4)):
-            if not copywriters.memberships.filter(user=person).exists():
-                copywriters.request_to_join(
-                    person, answer=rng.choice(ANSWERS), note=rng.choice(["", "Grazie!"])
-                )
+        waiting = outsiders(copywriters, crowd)
+        for person in rng.sample(waiting, k=min(len(waiting), 4)):
+            copywriters.request_to_join(
+                person, answer=rng.choice(ANSWERS), note=rng.choice(["", "Grazie!"])
+            )
     lawyers = groups[3]
     if not JoinRequest.objects.filter(group=lawyers).exists():
-        for person in rng.sample(crowd, k=min(len(crowd), 3)):
-            if not lawyers.memberships.filter(user=person).exists():
-                lawyers.request_to_join(person, answer="Foro di Milano, dal 2015.")
+        waiting = outsiders(lawyers, crowd)
+        for person in rng.sample(waiting, k=min(len(waiting), 3)):
+            lawyers.request_to_join(person, answer="Foro di Milano, dal 2015.")
     for group in groups:
         group.refresh_from_db()
     return groups
+
+
+def outsiders(group: Group, crowd: list[User]) -> list[User]:
+    seated = set(group.memberships.values_list("user_id", flat=True))
+    return [person for person in crowd if person.pk not in seated]
 
 
 ANSWERS = [

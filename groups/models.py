@@ -544,7 +544,7 @@ class JoinRequest(models.Model):
             send_notification(
                 self.user,
                 "group-request-approved",
-                gettext_noop("Your request to join %(group)s was approved."),
+                gettext_noop("Your request to join %(group)s has been approved."),
                 {"group": self.group.name},
                 url=self.group.get_absolute_url(),
                 group_id=self.group_id,
@@ -557,9 +557,11 @@ class JoinRequest(models.Model):
                 return False
             self.group.log(by, ModerationLog.Action.REJECT, self.user, reason)
             if reason:
-                message = gettext_noop("Your request to join %(group)s was declined: %(reason)s")
+                message = gettext_noop(
+                    "Your request to join %(group)s has been declined: %(reason)s"
+                )
             else:
-                message = gettext_noop("Your request to join %(group)s was declined.")
+                message = gettext_noop("Your request to join %(group)s has been declined.")
             # No group_id: the requester is not a member, and the group's card is public.
             send_notification(
                 self.user,

@@ -48,6 +48,21 @@ def mutual_member_connections(join_requests, group: Group) -> dict[int, list]:
     return {}
 
 
+def home_groups(user) -> dict:
+    """The home page's groups: the member's own, then featured ones they are not in."""
+    mine = []
+    if user.is_authenticated:
+        mine = list(
+            Group.objects.of_member(user).select_related("sector").order_by("-member_count")[:6]
+        )
+    featured = (
+        Group.objects.exclude(pk__in=[group.pk for group in mine])
+        .select_related("sector")
+        .order_by("-is_featured", "-member_count", "name")[:6]
+    )
+    return {"my_groups": mine, "featured_groups": featured}
+
+
 # Browsing ----------------------------------------------------------------------------------
 
 
