@@ -479,3 +479,47 @@ def test_moderation_log(world):
     else:
         assert response.status_code == world.refused_status()
         assert b"Marco Moderatore" not in response.content
+
+
+def test_join_page(world):
+    response = world.client.get(url("join", world))
+
+    role = world.role
+    if role == "anonymous":
+        assert_login_redirect(response)
+    elif world.visibility == "open" or role in SEATED or role == "pending":
+        # Nothing to fill in: back to the group page, which has the button or the status.
+        assert response.status_code == 302
+        assert response["Location"] == world.group.get_absolute_url()
+    else:
+        assert response.status_code == 200
+        content = response.content.decode()
+        has_form = 'data-testid="join-form"' in content
+        assert has_form == (role not in ("banned", "rejected"))
+        assert ('data-testid="banned"' in content) == (role == "banned")
+        assert ('data-testid="cooldown"' in content) == (role == "rejected")
+    assert world.group.join_requests.pending().count() == 2
+
+
+def test_create_page(world):
+    response = world.client.get(reverse("groups:create"))
+
+    if world.role == "anonymous":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == 200
+        assert b'name="membership_question"' in response.content
+    assert Group.objects.count() == 2
+
+
+def test_edit_page(world):
+    response = world.client.get(url("edit", world))
+
+    if world.role in MODERATORS:
+        assert response.status_code == 200
+        assert b'value="Gruppo prova"' in response.content
+    elif world.role == "anonymous":
+        assert_login_redirect(response)
+    else:
+        assert response.status_code == world.refused_status()
+        assert b"Gruppo prova" not in response.content

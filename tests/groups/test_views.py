@@ -373,3 +373,40 @@ def test_owner_cannot_leave_through_the_view(alice_client, alice, closed_group):
 
     assert closed_group.memberships.get(user=alice).is_owner
     assert "Cedi la proprietà" in response.content.decode()
+
+
+def test_queue_card_tells_how_many_groups_the_requester_is_in(
+    alice_client, closed_group, open_group, carol
+):
+    open_group.join(carol)
+
+    content = alice_client.get(reverse("groups:queue", args=[closed_group.slug])).content
+
+    assert b"in 1 gruppo" in content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "copywriter-italia/",
+        "copywriter-italia/membri/",
+        "copywriter-italia/richieste/",
+        "copywriter-italia/unisciti/",
+        "nuovo/",
+        "miei/",
+        "copywriter-italia/registro/",
+    ],
+)
+def test_group_pages_keep_the_strict_csp(alice_client, dave_client, closed_group, path):
+    import re
+
+    client = dave_client if path.endswith("unisciti/") else alice_client
+
+    response = client.get(f"/gruppi/{path}")
+
+    assert response.status_code == 200
+    assert b" style=" not in response.content
+    assert b"<style" not in response.content
+    assert not re.search(rb"\son[a-z]+=", response.content)
+    assert not re.search(rb"hx-on", response.content)
