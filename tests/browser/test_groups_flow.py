@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from groups.models import Group, Membership
 from tests.conftest import PASSWORD
@@ -46,6 +47,7 @@ def test_bob_asks_alice_approves_bob_reads_the_threads(
     page.goto(group_url)
     assert page.locator("#threads").count() == 0
     assert page.locator("[data-testid=members-only]").is_visible()
+    screenshot(page, "groups-00-closed-card")
     page.click("[data-testid=ask-to-join]")
     page.wait_for_url(re.compile(r"/unisciti/$"))
     assert "Per chi scrivi oggi?" in page.inner_text("main")
@@ -95,3 +97,22 @@ def test_bob_asks_alice_approves_bob_reads_the_threads(
     assert phone_page.console_errors == []
     assert errors == []
     alice_context.close()
+
+
+def test_search_filters_as_you_type_and_works_on_a_phone(
+    live_server, phone_page, screenshot, alices_group, open_group, alice
+):
+    from groups.models import Sector
+
+    legal = Sector.objects.get_or_create(slug="legale", defaults={"name": "Legale"})[0]
+    Group.create_with_owner(alice, name="Avvocati del lavoro", slug="avvocati", sector=legal)
+    phone_page.goto(f"{live_server.url}/gruppi/")
+    assert phone_page.locator("[data-testid=group-card]").count() == 3
+
+    phone_page.fill("#group-q", "avvocati")
+    expect(phone_page.locator("[data-testid=group-card]")).to_have_count(1)
+
+    assert "Avvocati del lavoro" in phone_page.inner_text("#results")
+    assert "q=avvocati" in phone_page.url, "the search is in the address, so it can be shared"
+    screenshot(phone_page, "groups-06-search-phone")
+    assert phone_page.console_errors == []
