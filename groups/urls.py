@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/esci/", views.group_leave, name="leave"),
     path("<slug:slug>/membri/", views.member_list, name="members"),
     path("<slug:slug>/membri/<int:user_id>/", views.member_action, name="member_action"),
+    path("<slug:slug>/blocchi/<int:user_id>/togli/", views.ban_lift, name="ban_lift"),
     path("<slug:slug>/richieste/", views.queue, name="queue"),
     path("<slug:slug>/richieste/<int:pk>/", views.decide, name="decide"),
     path("<slug:slug>/richieste/approva/", views.bulk_approve, name="bulk_approve"),

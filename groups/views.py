@@ -266,6 +266,8 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
         "is_owner": request.user.is_staff or (membership is not None and membership.is_owner),
         "action_form": MemberActionForm(),
     }
+    if context["can_moderate"]:
+        context["bans"] = group.bans.select_related("user").order_by("-created_at")
     template = "groups/members.html"
     if request.htmx:
         template += "#member-list"
@@ -300,6 +302,16 @@ def member_action(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
         messages.error(request, str(error))
     else:
         messages.success(request, _("Done."))
+    return redirect("groups:members", group.slug)
+
+
+@login_required
+@require_POST
+def ban_lift(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    group, _membership = get_group_for_moderator(request, slug)
+    ban = get_object_or_404(group.bans.select_related("user"), user_id=user_id)
+    group.unban(ban.user, by=request.user)
+    messages.success(request, _("Ban lifted."))
     return redirect("groups:members", group.slug)
 
 

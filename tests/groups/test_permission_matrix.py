@@ -523,3 +523,32 @@ def test_edit_page(world):
     else:
         assert response.status_code == world.refused_status()
         assert b"Gruppo prova" not in response.content
+
+
+def test_lift_a_ban(world):
+    banned = world.users["banned"]
+
+    response = world.client.post(url("ban_lift", world, banned.pk))
+
+    still_banned = Ban.objects.filter(group=world.group, user=banned).exists()
+    if world.role in MODERATORS:
+        assert response.status_code == 302
+        assert not still_banned
+        assert ModerationLog.objects.get(action="unban").actor == world.user
+    else:
+        if world.role == "anonymous":
+            assert_login_redirect(response)
+        else:
+            assert response.status_code == world.refused_status()
+        assert still_banned
+
+
+def test_bans_are_listed_for_moderators_only(world):
+    response = world.client.get(url("members", world))
+
+    if world.reads_inside():
+        assert (b'data-testid="bans"' in response.content) == (world.role in MODERATORS)
+        if world.role != "banned":  # who sees their own name in the menu
+            assert (b"Bruno Bandito" in response.content) == (world.role in MODERATORS)
+    else:
+        assert response.status_code == 404

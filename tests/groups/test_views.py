@@ -160,10 +160,10 @@ def test_open_group_join_with_htmx_redirects_the_client(dave_client, dave, open_
 
 
 @pytest.mark.parametrize(
-    "name", ["join", "withdraw", "leave", "bulk_approve", "decide", "member_action"]
+    "name", ["join", "withdraw", "leave", "bulk_approve", "decide", "member_action", "ban_lift"]
 )
 def test_actions_refuse_get_or_put(alice_client, closed_group, bob, name):
-    args = {"decide": [1], "member_action": [bob.pk]}.get(name, [])
+    args = {"decide": [1], "member_action": [bob.pk], "ban_lift": [bob.pk]}.get(name, [])
     url = reverse(f"groups:{name}", args=[closed_group.slug, *args])
 
     response = alice_client.put(url)
@@ -410,3 +410,17 @@ def test_group_pages_keep_the_strict_csp(alice_client, dave_client, closed_group
     assert b"<style" not in response.content
     assert not re.search(rb"\son[a-z]+=", response.content)
     assert not re.search(rb"hx-on", response.content)
+
+
+def test_lifting_a_ban_that_does_not_exist_is_404(alice_client, closed_group, dave):
+    response = alice_client.post(reverse("groups:ban_lift", args=[closed_group.slug, dave.pk]))
+
+    assert response.status_code == 404
+
+
+def test_lifted_ban_lets_the_person_ask_again(alice_client, closed_group, dave, alice):
+    closed_group.ban(dave, by=alice, reason="Spam")
+
+    alice_client.post(reverse("groups:ban_lift", args=[closed_group.slug, dave.pk]))
+
+    assert closed_group.request_to_join(dave, answer="Scusate").is_pending
