@@ -39,6 +39,7 @@ class World:
     visibility: str
     client: Client
     target_request: JoinRequest = field(default=None)
+    before: tuple = field(default=())
 
     @property
     def user(self):
@@ -55,6 +56,19 @@ class World:
 
     def is_member(self, role: str) -> bool:
         return self.group.memberships.filter(user=self.users[role]).exists()
+
+    def snapshot(self) -> tuple:
+        """Everything a groups view could change, to prove read-only views change nothing."""
+        return (
+            sorted(Membership.objects.values_list("group_id", "user_id", "role")),
+            sorted(JoinRequest.objects.values_list("group_id", "user_id", "status")),
+            sorted(Ban.objects.values_list("group_id", "user_id")),
+            ModerationLog.objects.count(),
+            sorted(Group.objects.values_list("slug", "name", "member_count", "pending_count")),
+        )
+
+    def unchanged(self) -> None:
+        assert self.snapshot() == self.before
 
     def counters_match(self) -> None:
         self.group.refresh_from_db()
@@ -114,7 +128,9 @@ def world(request, visibility, make_user, sector) -> World:
     if role != "anonymous":
         client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
     target = JoinRequest.objects.get(group=group, user=users["applicant"])
-    return World(group, other, users, role, visibility, client, target)
+    world = World(group, other, users, role, visibility, client, target)
+    world.before = world.snapshot()
+    return world
 
 
 def url(name: str, world: World, *args) -> str:
@@ -135,6 +151,7 @@ def test_group_list(world):
     assert response.status_code == 200
     assert "Gruppo prova" in response.content.decode()
     world.counters_match()
+    world.unchanged()
 
 
 def test_group_list_fragment(world):
@@ -143,6 +160,7 @@ def test_group_list_fragment(world):
     assert response.status_code == 200
     assert b'id="results"' in response.content
     assert b"<html" not in response.content
+    world.unchanged()
 
 
 def test_group_page_shows_the_card_to_all_and_the_inside_to_readers(world):
@@ -156,6 +174,7 @@ def test_group_page_shows_the_card_to_all_and_the_inside_to_readers(world):
     assert ('id="member-list"' in content) is False
     assert ('data-testid="queue-badge"' in content) == (world.role in MODERATORS)
     world.counters_match()
+    world.unchanged()
 
 
 def test_group_page_fragment_is_for_readers_only(world):
@@ -168,6 +187,7 @@ def test_group_page_fragment_is_for_readers_only(world):
     else:
         assert response.status_code == 404
         assert b"threads" not in response.content
+    world.unchanged()
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -183,6 +203,7 @@ def test_member_list(world, htmx):
     else:
         assert response.status_code == 404
         assert b"Mario Membro" not in response.content
+    world.unchanged()
 
 
 def test_my_groups(world):
@@ -190,14 +211,15 @@ def test_my_groups(world):
 
     if world.role == "anonymous":
         assert_login_redirect(response)
+        world.unchanged()
         return
     assert response.status_code == 200
     content = response.content.decode()
     assert ("Gruppo prova" in content) == (world.role in SEATED | {"pending"})
     assert (url("withdraw", world) in content) == (world.role == "pending")
 
-
-# Creating ---------------------------------------------------------------------------------
+    # Creating ---------------------------------------------------------------------------------
+    world.unchanged()
 
 
 def test_create_group(world):
@@ -317,6 +339,7 @@ def test_queue(world, htmx):
     else:
         assert response.status_code == world.refused_status()
         assert b"Anna Aspirante" not in response.content
+    world.unchanged()
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -479,6 +502,7 @@ def test_moderation_log(world):
     else:
         assert response.status_code == world.refused_status()
         assert b"Marco Moderatore" not in response.content
+    world.unchanged()
 
 
 def test_join_page(world):
@@ -499,6 +523,7 @@ def test_join_page(world):
         assert ('data-testid="banned"' in content) == (role == "banned")
         assert ('data-testid="cooldown"' in content) == (role == "rejected")
     assert world.group.join_requests.pending().count() == 2
+    world.unchanged()
 
 
 def test_create_page(world):
@@ -510,6 +535,7 @@ def test_create_page(world):
         assert response.status_code == 200
         assert b'name="membership_question"' in response.content
     assert Group.objects.count() == 2
+    world.unchanged()
 
 
 def test_edit_page(world):
@@ -523,6 +549,7 @@ def test_edit_page(world):
     else:
         assert response.status_code == world.refused_status()
         assert b"Gruppo prova" not in response.content
+    world.unchanged()
 
 
 def test_lift_a_ban(world):
@@ -552,3 +579,4 @@ def test_bans_are_listed_for_moderators_only(world):
             assert (b"Bruno Bandito" in response.content) == (world.role in MODERATORS)
     else:
         assert response.status_code == 404
+    world.unchanged()
