@@ -342,3 +342,6 @@ LOGGING = {
 GILDA_DEMO_PASSWORD = "gilda-demo-2026"
 # Absolute links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Groups: how long someone whose join request was declined waits before asking again.
+GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)

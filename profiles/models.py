@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -166,8 +167,15 @@ class NotificationQuerySet(models.QuerySet):
 
         Call on a recipient's own notifications (user.notifications.visible()).
         """
-        # Until groups exist, every notification is visible to its recipient.
-        return self
+        from groups.models import Group, Membership
+
+        closed_group = Group.objects.filter(
+            pk=OuterRef("group_id"), visibility=Group.Visibility.CLOSED
+        )
+        still_member = Membership.objects.filter(
+            group_id=OuterRef("group_id"), user_id=OuterRef("recipient_id")
+        )
+        return self.exclude(Exists(closed_group) & ~Exists(still_member))
 
 
 class Notification(models.Model):

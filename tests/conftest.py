@@ -120,3 +120,53 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(needs_postgres)
+
+
+# Groups personas: alice owns a closed group where bob is a member, the moderator moderates
+# and carol waits on a pending request; alice also owns an open group.
+
+
+@pytest.fixture
+def sector(db):
+    from groups.models import Sector
+
+    # get_or_create: transactional tests flush the seeded sectors.
+    return Sector.objects.get_or_create(
+        slug="scrittura-ed-editoria",
+        defaults={"name": "Scrittura ed editoria", "name_en": "Writing & publishing"},
+    )[0]
+
+
+@pytest.fixture
+def closed_group(alice, bob, carol, moderator, sector):
+    from groups.models import Group, Membership
+
+    group = Group.create_with_owner(
+        alice,
+        name="Copywriter Italia",
+        slug="copywriter-italia",
+        sector=sector,
+        visibility=Group.Visibility.CLOSED,
+        membership_question="Per chi scrivi oggi?",
+        description="Il gruppo di chi scrive per **mestiere**.",
+        rules="1. Rispetto.\n2. Niente autopromozione.",
+    )
+    group.add_member(bob)
+    group.set_role(group.add_member(moderator), Membership.Role.MODERATOR, by=alice)
+    group.request_to_join(carol, answer="Schede prodotto per l'e-commerce.")
+    group.refresh_from_db()
+    return group
+
+
+@pytest.fixture
+def open_group(alice, sector):
+    from groups.models import Group
+
+    return Group.create_with_owner(
+        alice,
+        name="Social media manager",
+        slug="social-media-manager",
+        sector=sector,
+        visibility=Group.Visibility.OPEN,
+        description="Strategie e strumenti.",
+    )

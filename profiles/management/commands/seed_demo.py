@@ -3,6 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from groups.demo import seed_groups
 from profiles.demo import seed_members
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             people = seed_members(rng, crowd=members)
+            seed_groups(rng, people)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(people)} members (seed {seed}).")
         )

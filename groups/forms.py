@@ -1,0 +1,138 @@
+from django import forms
+from django.db.models import QuerySet
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Group, JoinRequest, Sector
+
+# Paths under gruppi/ that a group's slug must not shadow.
+RESERVED_SLUGS = {"nuovo", "miei", "admin", "static"}
+
+
+class GroupForm(forms.ModelForm):
+    slug = forms.SlugField(
+        label=_("Address"),
+        max_length=80,
+        required=False,
+        help_text=_("Letters, numbers and dashes; left empty, it is made from the name."),
+    )
+
+    class Meta:
+        model = Group
+        fields = [
+            "name",
+            "slug",
+            "sector",
+            "visibility",
+            "language",
+            "description",
+            "rules",
+            "membership_question",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "rules": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "description": _("Markdown: **bold**, *italics*, lists and links."),
+            "rules": _("Markdown. People asking to join must accept them."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = Sector.objects.all()
+        self.fields["sector"].empty_label = None
+        if self.instance.pk:
+            # The address is part of every link already shared; it does not change.
+            del self.fields["slug"]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80]
+        if not slug:
+            raise forms.ValidationError(_("Choose an address made of letters and numbers."))
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("This address is reserved: choose another."))
+        if Group.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another group already uses this address."))
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("visibility") == Group.Visibility.OPEN:
+            cleaned["membership_question"] = ""
+        return cleaned
+
+
+class JoinRequestForm(forms.Form):
+    accept_rules = forms.BooleanField(
+        label=_("I have read the group's rules and I accept them"), required=True
+    )
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(
+        label=_("A note for the moderators (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, group: Group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        if group.membership_question:
+            self.fields["answer"].label = group.membership_question
+            self.fields["answer"].required = True
+        else:
+            del self.fields["answer"]
+
+
+REJECTION_PRESETS = [
+    ("", _("— choose a reason, or write one —")),
+    ("off-topic", _("Your profile does not fit the group's sector.")),
+    ("answer", _("The answer to the membership question was not enough.")),
+    ("incomplete", _("Please complete your profile and ask again.")),
+    ("promotion", _("The group is not a place for advertising.")),
+]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Decline"))],
+        widget=forms.HiddenInput,
+    )
+    preset = forms.ChoiceField(label=_("Reason"), choices=REJECTION_PRESETS, required=False)
+    reason = forms.CharField(label=_("Reason in your words"), max_length=500, required=False)
+
+    def rejection_reason(self) -> str:
+        written = self.cleaned_data.get("reason", "").strip()
+        if written:
+            return written
+        return str(dict(REJECTION_PRESETS).get(self.cleaned_data.get("preset") or "", ""))
+
+
+class BulkApproveForm(forms.Form):
+    requests = forms.ModelMultipleChoiceField(queryset=JoinRequest.objects.none())
+
+    def __init__(self, *args, pending: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requests"].queryset = pending
+        self.fields["requests"].error_messages["invalid_choice"] = _(
+            "Some of these requests were already decided. Reload the queue."
+        )
+
+
+class MemberActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("remove", _("Remove")),
+            ("ban", _("Ban")),
+            ("promote", _("Make moderator")),
+            ("demote", _("Dismiss moderator")),
+            ("transfer", _("Hand ownership over")),
+        ]
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

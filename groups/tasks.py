@@ -1,0 +1,10 @@
+from celery import shared_task
+
+from groups.models import JoinRequest
+
+
+@shared_task(acks_late=True, time_limit=120)
+def notify_moderators_of_join_request(join_request_pk: int) -> int:
+    join_request = JoinRequest.objects.select_related("group", "user").filter(pk=join_request_pk)
+    join_request = join_request.first()
+    return join_request.notify_moderators() if join_request else 0

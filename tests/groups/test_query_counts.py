@@ -1,0 +1,91 @@
+"""Pinned query counts: the same number of queries at 10 and at 200 items."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from groups.models import Group, JoinRequest, Membership
+from profiles.models import User
+
+
+def crowd(size: int, password_hash: str) -> list[User]:
+    users = User.objects.bulk_create(
+        User(
+            email=f"persona{i:04d}@example.com", display_name=f"Persona {i}", password=password_hash
+        )
+        for i in range(size)
+    )
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
+    )
+    return users
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_group_list_queries(dave_client, alice, sector, size, django_assert_num_queries):
+    Group.objects.bulk_create(
+        Group(
+            name=f"Gruppo {i:03d}",
+            slug=f"gruppo-{i:03d}",
+            sector=sector,
+            creator=alice,
+            visibility="closed" if i % 2 else "open",
+        )
+        for i in range(size)
+    )
+
+    # session, user, sectors, count, page (with membership and pending flags), badge
+    with django_assert_num_queries(6):
+        response = dave_client.get(reverse("groups:list"))
+
+    assert response.status_code == 200
+    assert response.content.count(b'data-testid="group-card"') == min(size, 24)
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_group_page_queries(
+    bob_client, closed_group, password_hash, size, django_assert_num_queries
+):
+    Membership.objects.bulk_create(
+        Membership(group=closed_group, user=user) for user in crowd(size, password_hash)
+    )
+    closed_group.recount()
+
+    # session, user, group, bob's seat, recent members, badge
+    with django_assert_num_queries(6):
+        response = bob_client.get(closed_group.get_absolute_url())
+
+    assert response.status_code == 200
+    assert f'data-member-count="{size + 3}"'.encode() in response.content
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_queue_queries(alice_client, closed_group, password_hash, size, django_assert_num_queries):
+    JoinRequest.objects.bulk_create(
+        JoinRequest(group=closed_group, user=user, answer="Per passione")
+        for user in crowd(size, password_hash)
+    )
+    closed_group.recount()
+
+    # session, user, group, alice's seat, count, page of requests with requesters, badge
+    with django_assert_num_queries(7):
+        response = alice_client.get(reverse("groups:queue", args=[closed_group.slug]))
+
+    assert response.status_code == 200
+    assert response.content.count(b'data-testid="request-card"') == min(size + 1, 50)
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_members_page_queries(
+    bob_client, closed_group, password_hash, size, django_assert_num_queries
+):
+    Membership.objects.bulk_create(
+        Membership(group=closed_group, user=user) for user in crowd(size, password_hash)
+    )
+    closed_group.recount()
+
+    # session, user, group, bob's seat, count, page of members with users, badge
+    with django_assert_num_queries(7):
+        response = bob_client.get(reverse("groups:members", args=[closed_group.slug]))
+
+    assert response.status_code == 200
