@@ -4,6 +4,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -250,3 +252,87 @@ class Notification(models.Model):
                 to=[self.recipient.email],
             )
         OutgoingEmail.queue(message)
+
+
+class Profile(models.Model):
+    """The living profile: what a member knows, does, needs now and can offer."""
+
+    class OpenTo(models.TextChoices):
+        COLLABORATIONS = "collaborations", _("Collaborations")
+        MENTORING = "mentoring", _("Mentoring")
+        CLIENTS = "clients", _("New clients")
+        JOBS = "jobs", _("Job opportunities")
+
+    class LocationVisibility(models.TextChoices):
+        CITY = "city", _("City")
+        REGION = "region", _("Region only")
+
+    class ConnectionsVisibility(models.TextChoices):
+        MEMBERS = "members", _("All members")
+        CONNECTIONS = "connections", _("My connections")
+        NOBODY = "nobody", _("Only me")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    headline = models.CharField(_("headline"), max_length=120, blank=True)
+    bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    sector = models.ForeignKey(
+        "groups.Sector",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("main sector"),
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    location_visibility = models.CharField(
+        _("who sees my city"),
+        max_length=10,
+        choices=LocationVisibility.choices,
+        default=LocationVisibility.CITY,
+    )
+    connections_visibility = models.CharField(
+        _("who sees my connections"),
+        max_length=12,
+        choices=ConnectionsVisibility.choices,
+        default=ConnectionsVisibility.MEMBERS,
+    )
+    needs = models.TextField(_("looking for now"), max_length=1000, blank=True)
+    offers = models.TextField(_("I can help with"), max_length=1000, blank=True)
+    open_to = models.CharField(_("open to"), max_length=20, choices=OpenTo.choices, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(
+                    latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180
+                ),
+                name="profile_coordinates_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def public_place(self) -> str:
+        """The place others may see: the city, or only the region when the member chose so."""
+        if self.location_visibility == self.LocationVisibility.REGION:
+            return self.region
+        return self.city
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def create_profile(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw:
+        Profile.objects.get_or_create(user=instance)
