@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,9 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile_detail", args=[self.pk])
 
     @property
     def name(self) -> str:

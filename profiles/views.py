@@ -7,6 +7,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from profiles.models import User
+
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
@@ -48,3 +50,10 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     request.user.notifications.unread().update(read_at=timezone.now())
     return redirect("notification_list")
+
+
+@login_required
+@require_GET
+def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_object_or_404(User.objects.filter(is_active=True).select_related("profile"), pk=pk)
+    return render(request, "profiles/detail.html", {"member": member, "profile": member.profile})

@@ -20,3 +20,12 @@ def test_database_refuses_coordinates_off_the_globe(alice):
     Profile.objects.filter(pk=alice.profile.pk).update(latitude=45.46, longitude=9.19)
     with pytest.raises(IntegrityError):
         Profile.objects.filter(pk=alice.profile.pk).update(latitude=123.0, longitude=9.19)
+
+
+def test_profile_page_is_for_logged_in_members_only(client, bob_client, alice):
+    alice.profile.headline = "Social media manager"
+    alice.profile.save()
+    assert client.get(alice.get_absolute_url()).status_code == 302
+    response = bob_client.get(alice.get_absolute_url())
+    assert response.status_code == 200
+    assert b"Social media manager" in response.content
