@@ -332,7 +332,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
     group, _membership = get_group_for_moderator(request, slug)
     pending = (
         group.join_requests.pending()
-        .select_related("user")
+        .select_related("user__profile__sector")
         .annotate(requester_group_count=requester_group_count())
         .order_by("created_at", "pk")
     )

@@ -242,6 +242,26 @@ def test_queue_card_shows_requester_account_age_and_answer(alice_client, closed_
     assert b'data-testid="queue-count">1<' in content
 
 
+def test_queue_card_shows_the_requester_profile_summary_without_a_hidden_city(
+    alice_client, closed_group, carol
+):
+    from groups.models import Sector
+    from profiles.models import Profile
+
+    profile = carol.profile
+    profile.headline = "Copywriter per la moda"
+    profile.sector = Sector.objects.get(slug="scrittura-ed-editoria")
+    profile.city, profile.region = "Lodi", "Lombardia"
+    profile.location_visibility = Profile.LocationVisibility.REGION
+    profile.save()
+
+    content = alice_client.get(reverse("groups:queue", args=[closed_group.slug])).content.decode()
+
+    assert "Copywriter per la moda · Scrittura ed editoria · Lombardia" in content
+    assert "Lodi" not in content
+    assert f'href="{carol.get_absolute_url()}"' in content
+
+
 def test_group_page_shows_the_queue_badge_to_moderators(moderator_client, bob_client, closed_group):
     badge = b'data-testid="queue-badge">1<'
 
