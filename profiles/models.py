@@ -1,15 +1,22 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.core.validators import RegexValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from config.markdown import render_markdown
 
 
 class UserManager(BaseUserManager):
@@ -258,6 +265,108 @@ class Notification(models.Model):
         OutgoingEmail.queue(message)
 
 
+class SkillQuerySet(models.QuerySet):
+    def usable_by(self, user):
+        """Approved skills, plus the ones this member proposed and staff have not yet reviewed."""
+        if user.is_authenticated:
+            return self.filter(Q(is_approved=True) | Q(created_by=user))
+        return self.filter(is_approved=True)
+
+    def search(self, text: str):
+        return self.filter(name__icontains=text.strip()) if text.strip() else self.none()
+
+
+class Skill(models.Model):
+    """A skill members list on their profile. Members may propose new ones; staff approve or
+    merge duplicates in the admin."""
+
+    name = models.CharField(_("name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    is_approved = models.BooleanField(_("approved"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposed_skills",
+        verbose_name=_("proposed by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = SkillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [models.UniqueConstraint(Lower("name"), name="skill_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.name)[:70] or "skill"
+        slug, n = base, 2
+        while Skill.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+    @classmethod
+    def propose(cls, name: str, *, by) -> "Skill":
+        """The existing skill of that name (any case), or a new unapproved one by this member."""
+        name = " ".join(name.split())[:60]
+        existing = cls.objects.filter(name__iexact=name).first()
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                return cls.objects.create(name=name, created_by=by)
+        except IntegrityError:
+            # Two members proposed the same skill at once: take the one that won.
+            return cls.objects.get(name__iexact=name)
+
+    def merge(self, duplicates) -> int:
+        """Move every profile of the duplicates onto this skill, then delete them.
+
+        Returns how many profile links moved. Profiles having both keep one link.
+        """
+        through = Profile.skills.through
+        duplicate_ids = [skill.pk for skill in duplicates if skill.pk != self.pk]
+        if not duplicate_ids:
+            return 0
+        with transaction.atomic():
+            already = through.objects.filter(skill=self).values("profile_id")
+            moved = (
+                through.objects.filter(skill_id__in=duplicate_ids)
+                .exclude(profile_id__in=already)
+                .values_list("profile_id", flat=True)
+                .distinct()
+            )
+            links = [through(profile_id=pk, skill=self) for pk in moved]
+            through.objects.bulk_create(links, ignore_conflicts=True)
+            Skill.objects.filter(pk__in=duplicate_ids).delete()
+            if not self.is_approved:
+                self.is_approved = True
+                self.save(update_fields=["is_approved"])
+        return len(links)
+
+
+def avatar_path(instance: "Profile", filename: str) -> str:
+    # A fresh random name per upload: old URLs stop working, and names reveal nothing.
+    return f"avatars/{instance.user_id}/{secrets.token_urlsafe(12)}.jpg"
+
+
+linkedin_validator = RegexValidator(
+    r"^https://([a-z]{2,3}\.)?linkedin\.com/in/[^/?#\s]+/?$",
+    _("Enter your LinkedIn profile address, like https://www.linkedin.com/in/your-name."),
+)
+
+
 class Profile(models.Model):
     """The living profile: what a member knows, does, needs now and can offer."""
 
@@ -281,6 +390,7 @@ class Profile(models.Model):
     )
     headline = models.CharField(_("headline"), max_length=120, blank=True)
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    bio_html = models.TextField(editable=False, blank=True)
     sector = models.ForeignKey(
         "groups.Sector",
         on_delete=models.SET_NULL,
@@ -289,11 +399,25 @@ class Profile(models.Model):
         related_name="profiles",
         verbose_name=_("main sector"),
     )
+    skills = models.ManyToManyField(
+        Skill, related_name="profiles", blank=True, verbose_name=_("skills")
+    )
+    avatar = models.ImageField(_("photo"), upload_to=avatar_path, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    linkedin_url = models.URLField(
+        _("LinkedIn"), max_length=200, blank=True, validators=[linkedin_validator]
+    )
+    # Location, picked from the offline gazetteer (profiles/gazetteer.py).
+    geoname_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True)
+    country = CountryField(_("country"), blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # What others may use for distances: the city, or the region's centre when the member
+    # shows only the region. Kept in sync by save(); never expose latitude/longitude.
+    public_latitude = models.FloatField(null=True, blank=True, editable=False)
+    public_longitude = models.FloatField(null=True, blank=True, editable=False)
     location_visibility = models.CharField(
         _("who sees my city"),
         max_length=10,
@@ -323,17 +447,156 @@ class Profile(models.Model):
                 ),
                 name="profile_coordinates_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(public_latitude__isnull=True, public_longitude__isnull=True)
+                | models.Q(
+                    public_latitude__gte=-90,
+                    public_latitude__lte=90,
+                    public_longitude__gte=-180,
+                    public_longitude__lte=180,
+                ),
+                name="profile_public_coordinates_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["public_latitude", "public_longitude"], name="profile_public_geo_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return str(self.user)
 
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio) if self.bio else ""
+        self.sync_public_location()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = set()
+            if "bio" in update_fields:
+                extra.add("bio_html")
+            if {"latitude", "longitude", "location_visibility", "region"} & set(update_fields):
+                extra |= {"public_latitude", "public_longitude"}
+            kwargs["update_fields"] = set(update_fields) | extra
+        super().save(*args, **kwargs)
+
+    @property
+    def shows_city(self) -> bool:
+        return self.location_visibility == self.LocationVisibility.CITY
+
     @property
     def public_place(self) -> str:
         """The place others may see: the city, or only the region when the member chose so."""
-        if self.location_visibility == self.LocationVisibility.REGION:
-            return self.region
-        return self.city
+        if self.shows_city:
+            return self.city
+        return self.region or (self.country.name if self.country else "")
+
+    def sync_public_location(self) -> None:
+        """Set public_* from the city, or from the region's centre for region-only members,
+        so that a distance to a region-only member never reveals their city."""
+        from profiles import gazetteer
+
+        if self.latitude is None or self.longitude is None:
+            self.public_latitude = self.public_longitude = None
+        elif self.shows_city:
+            self.public_latitude, self.public_longitude = self.latitude, self.longitude
+        else:
+            centre = gazetteer.region_centroid(str(self.country), self.region)
+            self.public_latitude, self.public_longitude = centre or (None, None)
+
+    def set_location(self, place) -> None:
+        """Take city, region, country and coordinates from a gazetteer Place (or None to clear).
+        The caller saves."""
+        if place is None:
+            self.geoname_id = None
+            self.city = self.region = ""
+            self.country = ""
+            self.latitude = self.longitude = None
+        else:
+            self.geoname_id = place.geoname_id
+            self.city = place.name
+            self.region = place.region
+            self.country = place.country
+            self.latitude, self.longitude = place.latitude, place.longitude
+        self.sync_public_location()
+
+
+class SpokenLanguage(models.Model):
+    """A language a member speaks, one row each: queryable as profile__languages__code="en"."""
+
+    class Code(models.TextChoices):
+        ITALIAN = "it", _("Italian")
+        ENGLISH = "en", _("English")
+        FRENCH = "fr", _("French")
+        GERMAN = "de", _("German")
+        SPANISH = "es", _("Spanish")
+        PORTUGUESE = "pt", _("Portuguese")
+        DUTCH = "nl", _("Dutch")
+        ROMANIAN = "ro", _("Romanian")
+        ALBANIAN = "sq", _("Albanian")
+        POLISH = "pl", _("Polish")
+        UKRAINIAN = "uk", _("Ukrainian")
+        RUSSIAN = "ru", _("Russian")
+        GREEK = "el", _("Greek")
+        SLOVENIAN = "sl", _("Slovenian")
+        CROATIAN = "hr", _("Croatian")
+        SERBIAN = "sr", _("Serbian")
+        ARABIC = "ar", _("Arabic")
+        CHINESE = "zh", _("Chinese")
+        JAPANESE = "ja", _("Japanese")
+        HINDI = "hi", _("Hindi")
+        TURKISH = "tr", _("Turkish")
+        SIGN_ITALIAN = "ise", _("Italian Sign Language")
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="languages")
+    code = models.CharField(_("language"), max_length=5, choices=Code.choices)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("spoken language")
+        verbose_name_plural = _("spoken languages")
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "code"], name="spokenlanguage_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class Experience(models.Model):
+    """A short entry of a member's career: role, organisation, years."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="experiences")
+    role = models.CharField(_("role"), max_length=100)
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    start_year = models.PositiveSmallIntegerField(_("from (year)"))
+    end_year = models.PositiveSmallIntegerField(
+        _("to (year)"), null=True, blank=True, help_text=_("Leave empty if current.")
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "-start_year", "pk"]
+        verbose_name = _("experience")
+        verbose_name_plural = _("experiences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_year__gte=1940, start_year__lte=2100),
+                name="experience_start_year_sane",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_year__isnull=True)
+                | models.Q(end_year__gte=models.F("start_year"), end_year__lte=2100),
+                name="experience_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} · {self.organisation}" if self.organisation else self.role
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_year is None
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
