@@ -72,8 +72,10 @@ class Place:
 
     @property
     def label(self) -> str:
-        """What the autocomplete shows: "Rho (Lombardia)", "Lyon (FR)"."""
-        return f"{self.name} ({self.region or self.country})"
+        """What the autocomplete shows: "Rho (Lombardia)", "Lyon (Francia)"."""
+        from django_countries import countries
+
+        return f"{self.name} ({self.region or countries.name(self.country) or self.country})"
 
 
 @cache
@@ -120,13 +122,13 @@ def get(geoname_id: int | None) -> Place | None:
 def search(text: str, *, country: str = "", limit: int = 8) -> list[Place]:
     """Places whose name (or a known alternate name) starts with text.
 
-    Exact names first ("Milan" finds Milano), then prefixes of names, then of alternate
-    names; at each step Italy before abroad, bigger places first.
+    Italy before abroad (this is an Italian network); then exact names ("Milan" finds
+    Milano), prefixes of names, prefixes of alternate names; bigger places first.
     """
     query = normalize(text)
     if len(query) < 2:
         return []
-    ranked: list[tuple[int, int, Place]] = []
+    ranked: list[tuple[bool, int, int, Place]] = []
     for place in _places()[1]:
         if country and place.country != country:
             continue
@@ -139,9 +141,9 @@ def search(text: str, *, country: str = "", limit: int = 8) -> list[Place]:
             tier = 2
         else:
             continue
-        ranked.append((tier * 2 + (place.country != "IT"), -place.population, place))
-    ranked.sort(key=lambda row: row[:2])
-    return [row[2] for row in ranked[:limit]]
+        ranked.append((place.country != "IT", tier, -place.population, place))
+    ranked.sort(key=lambda row: row[:3])
+    return [row[3] for row in ranked[:limit]]
 
 
 def find(name: str, *, country: str = "IT") -> Place | None:

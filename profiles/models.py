@@ -1,4 +1,6 @@
 import secrets
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -11,8 +13,9 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -367,6 +370,22 @@ linkedin_validator = RegexValidator(
 )
 
 
+class ProfileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Profiles are for members: every active member's, to any logged-in user.
+
+        Profile.is_visible_to() is the single-object twin; a test keeps them equal.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user__is_active=True)
+
+
+class Completeness(NamedTuple):
+    percent: int
+    missing: list[tuple[str, str]]  # (section, hint)
+
+
 class Profile(models.Model):
     """The living profile: what a member knows, does, needs now and can offer."""
 
@@ -436,6 +455,8 @@ class Profile(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = ProfileQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
@@ -491,6 +512,55 @@ class Profile(models.Model):
             return self.city
         return self.region or (self.country.name if self.country else "")
 
+    def is_visible_to(self, user) -> bool:
+        return user.is_authenticated and self.user.is_active
+
+    def place_for(self, viewer) -> str:
+        """The place as this viewer may see it: the owner always sees their city."""
+        if viewer.pk == self.user_id and self.city:
+            return f"{self.city}, {self.region}" if self.region else self.city
+        return self.public_place
+
+    @property
+    def website_label(self) -> str:
+        """The site's host, without "www.", to show as the link text."""
+        host = urlsplit(self.website).hostname or self.website
+        return host.removeprefix("www.")
+
+    @property
+    def initials(self) -> str:
+        words = [word for word in self.user.name.replace(".", " ").split() if word[:1].isalnum()]
+        return "".join(word[0] for word in words[:2]).upper() or "?"
+
+    @property
+    def avatar_colour(self) -> int:
+        """One of eight CSS colour classes for the initials avatar, stable per member."""
+        return self.user_id % 8
+
+    # (section, test, hint): what the completeness meter checks, in the order it suggests.
+    COMPLETENESS_CHECKS = [
+        ("avatar", lambda p: bool(p.avatar), _("Add a photo: people answer faces.")),
+        ("about", lambda p: bool(p.headline), _("Write a headline: what you do in one line.")),
+        ("about", lambda p: bool(p.sector_id), _("Choose your main sector.")),
+        ("skills", lambda p: len(p.skills.all()) >= 3, _("List at least three skills.")),
+        ("location", lambda p: bool(p.city), _("Add your city, so members nearby find you.")),
+        ("needs", lambda p: bool(p.needs), _("Say what you are looking for now.")),
+        ("needs", lambda p: bool(p.offers), _("Say what you can help with.")),
+        ("experience", lambda p: len(p.experiences.all()) >= 1, _("Add your current role.")),
+        ("about", lambda p: bool(p.bio), _("Tell your story in a short bio.")),
+        ("about", lambda p: len(p.languages.all()) >= 1, _("Add the languages you speak.")),
+        ("needs", lambda p: bool(p.open_to), _("Say what you are open to.")),
+        ("links", lambda p: bool(p.website or p.linkedin_url), _("Link your site or LinkedIn.")),
+    ]
+
+    @cached_property
+    def completeness(self) -> Completeness:
+        missing = [
+            (section, hint) for section, done, hint in self.COMPLETENESS_CHECKS if not done(self)
+        ]
+        total = len(self.COMPLETENESS_CHECKS)
+        return Completeness(round(100 * (total - len(missing)) / total), missing)
+
     def sync_public_location(self) -> None:
         """Set public_* from the city, or from the region's centre for region-only members,
         so that a distance to a region-only member never reveals their city."""
@@ -525,28 +595,28 @@ class SpokenLanguage(models.Model):
     """A language a member speaks, one row each: queryable as profile__languages__code="en"."""
 
     class Code(models.TextChoices):
-        ITALIAN = "it", _("Italian")
-        ENGLISH = "en", _("English")
-        FRENCH = "fr", _("French")
-        GERMAN = "de", _("German")
-        SPANISH = "es", _("Spanish")
-        PORTUGUESE = "pt", _("Portuguese")
-        DUTCH = "nl", _("Dutch")
-        ROMANIAN = "ro", _("Romanian")
-        ALBANIAN = "sq", _("Albanian")
-        POLISH = "pl", _("Polish")
-        UKRAINIAN = "uk", _("Ukrainian")
-        RUSSIAN = "ru", _("Russian")
-        GREEK = "el", _("Greek")
-        SLOVENIAN = "sl", _("Slovenian")
-        CROATIAN = "hr", _("Croatian")
-        SERBIAN = "sr", _("Serbian")
-        ARABIC = "ar", _("Arabic")
-        CHINESE = "zh", _("Chinese")
-        JAPANESE = "ja", _("Japanese")
-        HINDI = "hi", _("Hindi")
-        TURKISH = "tr", _("Turkish")
-        SIGN_ITALIAN = "ise", _("Italian Sign Language")
+        ITALIAN = "it", pgettext_lazy("spoken language", "Italian")
+        ENGLISH = "en", pgettext_lazy("spoken language", "English")
+        FRENCH = "fr", pgettext_lazy("spoken language", "French")
+        GERMAN = "de", pgettext_lazy("spoken language", "German")
+        SPANISH = "es", pgettext_lazy("spoken language", "Spanish")
+        PORTUGUESE = "pt", pgettext_lazy("spoken language", "Portuguese")
+        DUTCH = "nl", pgettext_lazy("spoken language", "Dutch")
+        ROMANIAN = "ro", pgettext_lazy("spoken language", "Romanian")
+        ALBANIAN = "sq", pgettext_lazy("spoken language", "Albanian")
+        POLISH = "pl", pgettext_lazy("spoken language", "Polish")
+        UKRAINIAN = "uk", pgettext_lazy("spoken language", "Ukrainian")
+        RUSSIAN = "ru", pgettext_lazy("spoken language", "Russian")
+        GREEK = "el", pgettext_lazy("spoken language", "Greek")
+        SLOVENIAN = "sl", pgettext_lazy("spoken language", "Slovenian")
+        CROATIAN = "hr", pgettext_lazy("spoken language", "Croatian")
+        SERBIAN = "sr", pgettext_lazy("spoken language", "Serbian")
+        ARABIC = "ar", pgettext_lazy("spoken language", "Arabic")
+        CHINESE = "zh", pgettext_lazy("spoken language", "Chinese")
+        JAPANESE = "ja", pgettext_lazy("spoken language", "Japanese")
+        HINDI = "hi", pgettext_lazy("spoken language", "Hindi")
+        TURKISH = "tr", pgettext_lazy("spoken language", "Turkish")
+        SIGN_ITALIAN = "ise", pgettext_lazy("spoken language", "Italian Sign Language")
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="languages")
     code = models.CharField(_("language"), max_length=5, choices=Code.choices)
