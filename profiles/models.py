@@ -380,6 +380,25 @@ class ProfileQuerySet(models.QuerySet):
             return self.none()
         return self.filter(user__is_active=True)
 
+    def with_distance_from(self, latitude: float, longitude: float):
+        """Annotate distance_km from a point to each member's public place (never the hidden
+        city of a region-only member); None for members without a place."""
+        from profiles import geo
+
+        distance = geo.distance_km(latitude, longitude, "public_latitude", "public_longitude")
+        return self.annotate(distance_km=distance)
+
+    def within_km(self, latitude: float, longitude: float, km: float):
+        """Members whose public place is within km of a point, with distance_km.
+
+        The bounding box comes first so that profile_public_geo_idx limits the rows whose
+        exact distance is computed; see `make bench-directory`.
+        """
+        from profiles import geo
+
+        box = geo.bounding_box(latitude, longitude, km, "public_latitude", "public_longitude")
+        return self.filter(box).with_distance_from(latitude, longitude).filter(distance_km__lte=km)
+
 
 class Completeness(NamedTuple):
     percent: int
