@@ -223,21 +223,12 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = Paginator(search.members.prefetch_related("skills"), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
+    context = {"form": form, "page": page, "search": search, "group": group}
+    if request.htmx:
+        return render(request, "profiles/directory.html#results", context)
+    # The group facet offers the viewer's own groups only: never a closed group they are not in.
     my_groups = list(Group.objects.of_member(viewer).order_by("name").only("slug", "name"))
     if group is not None and group not in my_groups:
         my_groups.insert(0, group)
-    context = {
-        "form": form,
-        "page": page,
-        "search": search,
-        "group": group,
-        "group_choices": my_groups,
-        "sort_choices": Sort.choices,
-        "radius_choices": RADIUS_CHOICES,
-        "city_suggestions": city_suggestions(),
-        "viewer_profile": viewer_profile,
-    }
-    template = "profiles/directory.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
+    context |= {"group_choices": my_groups, "city_suggestions": city_suggestions()}
+    return render(request, "profiles/directory.html", context)

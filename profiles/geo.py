@@ -7,7 +7,7 @@ the rows that can be within reach, before the exact distance is computed on thos
 
 import math
 
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
 from profiles.gazetteer import EARTH_RADIUS_KM
@@ -32,7 +32,9 @@ def distance_km(latitude: float, longitude: float, lat_field: str, lon_field: st
         Sin(half_dlambda), _float(2)
     )
     # Rounding can push a a hair above 1 for antipodes; ASIN would then fail on PostgreSQL.
-    return _float(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, _float(1))))
+    distance = _float(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, _float(1))))
+    # PostgreSQL's LEAST skips NULLs: without this, a member with no place would be 20,015 km away.
+    return Case(When(Q(**{f"{lat_field}__isnull": False}), then=distance), default=None)
 
 
 def bounding_box(latitude: float, longitude: float, km: float, lat_field: str, lon_field: str):
