@@ -35,13 +35,13 @@ def photo(tmp_path):
 
 
 def test_a_new_member_completes_their_profile_on_a_phone(
-    live_server, phone_page, screenshot, make_user, settings, tmp_path, photo, sector
+    live_server, phone_page, page, screenshot, make_user, settings, tmp_path, photo, sector, bob
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     Skill.objects.create(name="Copywriting", is_approved=True)
     Skill.objects.create(name="Copy per il vino", is_approved=True)
     giulia = make_user("giulia@example.com", "Giulia Conti")
-    page = phone_page
+    desktop, page = page, phone_page
     base = live_server.url
 
     log_in(page, base, "giulia@example.com")
@@ -129,3 +129,12 @@ def test_a_new_member_completes_their_profile_on_a_phone(
     # Reloading without htmx shows the same profile: the edits were real posts.
     page.reload()
     expect(page.locator("[data-testid=skill-list] li")).to_have_count(2)
+
+    # Another member, on a desktop, sees the finished profile and no edit controls.
+    log_in(desktop, base, "bob@example.com")
+    desktop.goto(f"{base}/persone/{giulia.pk}/")
+    expect(desktop.locator("[data-testid=place]")).to_have_text("Bergamo")
+    expect(desktop.locator("[data-testid=avatar-img]")).to_be_visible()
+    assert desktop.locator("[data-testid^=edit-]").count() == 0
+    screenshot(desktop, "profiles-05-seen-by-a-member-desktop")
+    assert desktop.console_errors == []
