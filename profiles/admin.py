@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from profiles.models import OutgoingEmail, User
+from profiles.models import Experience, OutgoingEmail, Profile, Skill, SpokenLanguage, User
 
 
 @admin.register(User)
@@ -31,3 +35,101 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+
+
+class ExperienceInline(admin.TabularInline):
+    model = Experience
+    extra = 0
+    fields = ["role", "organisation", "start_year", "end_year", "position"]
+
+
+class SpokenLanguageInline(admin.TabularInline):
+    model = SpokenLanguage
+    extra = 0
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "headline", "sector", "city", "region", "open_to", "updated_at"]
+    list_filter = ["location_visibility", "open_to", "sector", "country"]
+    search_fields = ["user__email", "user__display_name", "headline", "city"]
+    list_select_related = ["user", "sector"]
+    autocomplete_fields = ["user", "skills", "sector"]
+    readonly_fields = ["public_latitude", "public_longitude", "created_at", "updated_at"]
+    inlines = [ExperienceInline, SpokenLanguageInline]
+    fieldsets = [
+        (None, {"fields": ["user", "headline", "bio", "sector", "skills", "avatar"]}),
+        (_("Needs and offers"), {"fields": ["needs", "offers", "open_to"]}),
+        (_("Links"), {"fields": ["website", "linkedin_url"]}),
+        (
+            _("Location"),
+            {
+                "fields": [
+                    "geoname_id",
+                    "city",
+                    "region",
+                    "country",
+                    "latitude",
+                    "longitude",
+                    "public_latitude",
+                    "public_longitude",
+                ]
+            },
+        ),
+        (_("Privacy"), {"fields": ["location_visibility", "connections_visibility"]}),
+        (_("Dates"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_approved", "profile_count", "created_by", "created_at"]
+    list_filter = ["is_approved"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["created_by"]
+    actions = ["approve", "merge_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_profiles=Count("profiles"))
+
+    @admin.display(description=_("profiles"), ordering="n_profiles")
+    def profile_count(self, skill: Skill) -> int:
+        return skill.n_profiles
+
+    @admin.action(description=_("Approve selected skills"))
+    def approve(self, request, queryset):
+        updated = queryset.update(is_approved=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d skill approved.", "%(count)d skills approved.", updated)
+            % {"count": updated},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Merge selected skills"))
+    def merge_selected(self, request, queryset):
+        skills = list(queryset.order_by("-n_profiles", "created_at"))
+        if len(skills) < 2:
+            self.message_user(request, _("Select at least two skills to merge."), messages.WARNING)
+            return None
+        keep_pk = request.POST.get("keep")
+        keep = next((skill for skill in skills if str(skill.pk) == keep_pk), None)
+        if "apply" in request.POST and keep is not None:
+            duplicates = [skill for skill in skills if skill.pk != keep.pk]
+            moved = keep.merge(duplicates)
+            self.message_user(
+                request,
+                _("Merged %(count)d skills into “%(name)s”; %(moved)d profiles moved.")
+                % {"count": len(duplicates), "name": keep.name, "moved": moved},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge skills"),
+            "skills": skills,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/profiles/skill/merge.html", context)

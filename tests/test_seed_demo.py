@@ -29,3 +29,45 @@ def test_demo_admin_is_staff(db):
 
     admin = User.objects.get(email="admin@gilda.demo")
     assert admin.is_staff and admin.is_superuser
+
+
+def _profile_snapshot():
+    from profiles.models import Profile
+
+    return sorted(
+        (
+            p.user.email,
+            p.headline,
+            p.city,
+            p.sector_id,
+            tuple(sorted(p.skills.values_list("name", flat=True))),
+            tuple(p.experiences.values_list("role", "start_year", "end_year")),
+            tuple(sorted(p.languages.values_list("code", flat=True))),
+        )
+        for p in Profile.objects.filter(user__email__endswith="@gilda.demo", user__is_staff=False)
+    )
+
+
+def test_demo_profiles_are_varied_real_places_reproducible_and_not_duplicated(db):
+    from profiles import gazetteer
+    from profiles.models import Experience, Profile, Skill
+
+    call_command("seed_demo", seed=11, members=20)
+    first = _profile_snapshot()
+    experiences, skills = Experience.objects.count(), Skill.objects.count()
+    call_command("seed_demo", seed=11, members=20)
+
+    assert _profile_snapshot() == first
+    assert (Experience.objects.count(), Skill.objects.count()) == (experiences, skills)
+    profiles = Profile.objects.filter(user__is_staff=False)
+    assert all(p.headline and p.needs and p.offers and p.open_to for p in profiles)
+    assert len({p.city for p in profiles}) >= 5
+    assert len({p.sector_id for p in profiles}) >= 3
+    for profile in profiles:
+        place = gazetteer.get(profile.geoname_id)
+        assert (place.name, place.latitude, place.country) == (
+            profile.city,
+            profile.latitude,
+            "IT",
+        )
+        assert profile.public_latitude is not None

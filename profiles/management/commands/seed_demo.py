@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from groups.demo import seed_groups
-from profiles.demo import seed_members
+from profiles.demo import seed_members, seed_profiles
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             people = seed_members(rng, crowd=members)
+            seed_profiles(rng, people)
             seed_groups(rng, people)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(people)} members (seed {seed}).")

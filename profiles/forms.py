@@ -1,0 +1,335 @@
+"""One small form per profile section, each edited in place on the profile page."""
+
+from django import forms
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from groups.models import Sector
+from profiles import gazetteer
+from profiles.models import Experience, Profile, Skill, SpokenLanguage
+from profiles.uploads import process_avatar, too_large_message
+
+MAX_SKILLS = 30
+MAX_EXPERIENCES = 12
+
+
+class AboutForm(forms.ModelForm):
+    display_name = forms.CharField(label=_("Name shown to others"), max_length=80)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages I speak"),
+        choices=SpokenLanguage.Code.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["headline", "sector", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "headline": _("One line: what you do, e.g. “Copywriter for e-commerce brands”."),
+            "bio": _("Markdown: **bold**, *italics*, lists and links."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = Sector.objects.all()
+        self.fields["display_name"].initial = self.instance.user.display_name
+        self.fields["languages"].initial = [lang.code for lang in self.instance.languages.all()]
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your name."))
+        return name
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save()
+        user = profile.user
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        wanted = set(self.cleaned_data["languages"])
+        profile.languages.exclude(code__in=wanted).delete()
+        have = set(profile.languages.values_list("code", flat=True))
+        SpokenLanguage.objects.bulk_create(
+            [SpokenLanguage(profile=profile, code=code) for code in sorted(wanted - have)],
+            ignore_conflicts=True,
+        )
+        return profile
+
+
+class NeedsForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["needs", "offers", "open_to"]
+        widgets = {
+            "needs": forms.Textarea(attrs={"rows": 3}),
+            "offers": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "needs": _("What would help you now: a supplier, advice, a partner, a job."),
+            "offers": _("What you can do for other members."),
+        }
+
+
+class LinksForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["website", "linkedin_url"]
+        widgets = {
+            "website": forms.URLInput(attrs={"placeholder": "https://"}),
+            "linkedin_url": forms.URLInput(attrs={"placeholder": "https://www.linkedin.com/in/…"}),
+        }
+
+
+class PrivacyForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = ["location_visibility", "connections_visibility"]
+        widgets = {
+            "location_visibility": forms.RadioSelect,
+            "connections_visibility": forms.RadioSelect,
+        }
+        help_texts = {
+            "location_visibility": _(
+                "With “Region only”, other members see your region and distances are "
+                "measured from its centre."
+            ),
+        }
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=False)
+        profile.save(update_fields=["location_visibility", "connections_visibility"])
+        return profile
+
+
+class LocationForm(forms.Form):
+    """A city from the gazetteer: typed, then picked among the matches (radio buttons that
+    htmx fills in as you type; without JavaScript, the server offers them after a submit)."""
+
+    place_query = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave empty and save to remove your location."),
+    )
+    geoname_id = forms.TypedChoiceField(
+        label=_("Which one?"), coerce=int, required=False, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, profile: Profile, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+        query = (self.data.get("place_query") if self.is_bound else profile.city) or ""
+        self.matches = gazetteer.search(query) if self.is_bound else []
+        choices = [(place.geoname_id, place.label) for place in self.matches]
+        # Keep the picked (or, before any typing, the current) place among the choices.
+        if self.is_bound:
+            kept = gazetteer.get(_int_or_none(self.data.get("geoname_id")))
+        else:
+            kept = gazetteer.get(profile.geoname_id)
+        if kept and kept.geoname_id not in {value for value, _label in choices}:
+            choices.insert(0, (kept.geoname_id, kept.label))
+        self.fields["geoname_id"].choices = choices
+        if not self.is_bound:
+            self.fields["place_query"].initial = profile.city
+            self.fields["geoname_id"].initial = profile.geoname_id
+
+    def clean(self):
+        data = super().clean()
+        query = (data.get("place_query") or "").strip()
+        chosen = gazetteer.get(data.get("geoname_id"))
+        if chosen and (not query or query == chosen.name or self._matches(query, chosen)):
+            data["place"] = chosen
+        elif not query:
+            data["place"] = None
+        else:
+            key = gazetteer.normalize(query)
+            top = self.matches[0] if self.matches else None
+            # The typed name is enough when it names the first match and no namesake in the
+            # same country competes ("Milano"); otherwise ("Berg", "San Lorenzo") ask.
+            if (
+                top
+                and top.key == key
+                and not any(
+                    other.key == key and other.country == top.country for other in self.matches[1:]
+                )
+            ):
+                data["place"] = top
+            elif not self.matches:
+                self.add_error(
+                    "place_query",
+                    _("We do not know a city called “%(name)s”: try a nearby larger town.")
+                    % {"name": query},
+                )
+            else:
+                self.add_error("geoname_id", _("Pick your city from the list."))
+        return data
+
+    @staticmethod
+    def _matches(query: str, place) -> bool:
+        return any(
+            match.geoname_id == place.geoname_id for match in gazetteer.search(query, limit=50)
+        )
+
+    def save(self) -> Profile:
+        self.profile.set_location(self.cleaned_data["place"])
+        self.profile.save()
+        return self.profile
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SkillsForm(forms.Form):
+    skills = forms.ModelMultipleChoiceField(
+        label=_("Your skills"),
+        queryset=Skill.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_skills = forms.CharField(
+        label=_("Add skills"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Separate them with commas. A skill that is not on the list yet is proposed to "
+            "the staff, and shows on your profile meanwhile."
+        ),
+    )
+
+    # A suggestion clicked while typing: it is added, and the half-typed text is dropped.
+    add_skill = forms.ModelChoiceField(queryset=Skill.objects.none(), required=False)
+
+    def __init__(self, *args, profile: Profile, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+        self.user = user
+        usable = Skill.objects.usable_by(user)
+        self.fields["skills"].queryset = (usable | profile.skills.all()).distinct()
+        self.fields["add_skill"].queryset = usable
+        current = list(profile.skills.all())
+        self.current = current
+        if not self.is_bound:
+            self.fields["skills"].initial = [skill.pk for skill in current]
+
+    def shown_skills(self) -> list[tuple[Skill, bool]]:
+        """The checkboxes to draw: the member's skills, plus any ticked in a failed submit."""
+        if not self.is_bound:
+            return [(skill, True) for skill in self.current]
+        ticked = {int(value) for value in self.data.getlist("skills") if str(value).isdigit()}
+        known = {skill.pk for skill in self.current}
+        extra = list(self.fields["skills"].queryset.filter(pk__in=ticked - known))
+        return [(skill, skill.pk in ticked) for skill in [*self.current, *extra]]
+
+    def clean_new_skills(self) -> list[str]:
+        names = []
+        for raw in self.cleaned_data["new_skills"].split(","):
+            name = " ".join(raw.split())
+            if not name:
+                continue
+            if len(name) > 60:
+                raise forms.ValidationError(_("A skill name is at most 60 characters."))
+            if name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+        return names
+
+    def clean(self):
+        data = super().clean()
+        if data.get("add_skill"):
+            data["skills"] = [*(data.get("skills") or []), data["add_skill"]]
+            data["new_skills"] = []
+        total = len(data.get("skills") or []) + len(data.get("new_skills") or [])
+        if total > MAX_SKILLS:
+            raise forms.ValidationError(
+                _("At most %(max)s skills: keep the ones you are best at.") % {"max": MAX_SKILLS}
+            )
+        return data
+
+    @transaction.atomic
+    def save(self) -> Profile:
+        skills = list(self.cleaned_data["skills"])
+        skills += [Skill.propose(name, by=self.user) for name in self.cleaned_data["new_skills"]]
+        self.profile.skills.set(set(skills))
+        return self.profile
+
+
+class ExperienceForm(forms.ModelForm):
+    class Meta:
+        model = Experience
+        fields = ["role", "organisation", "start_year", "end_year"]
+
+    def clean(self):
+        data = super().clean()
+        this_year = timezone.now().year
+        start, end = data.get("start_year"), data.get("end_year")
+        if start is not None and not 1940 <= start <= this_year:
+            self.add_error(
+                "start_year", _("Enter a year between 1940 and %(year)s.") % {"year": this_year}
+            )
+        if end is not None and not 1940 <= end <= this_year:
+            self.add_error(
+                "end_year", _("Enter a year between 1940 and %(year)s.") % {"year": this_year}
+            )
+        elif start is not None and end is not None and end < start:
+            self.add_error("end_year", _("The end year comes after the start year."))
+        return data
+
+
+ExperienceFormSet = forms.inlineformset_factory(
+    Profile,
+    Experience,
+    form=ExperienceForm,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_EXPERIENCES,
+    validate_max=True,
+)
+
+
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_(
+            "JPEG, PNG or WebP, up to 5 MB. We crop it to a square and remove its metadata."
+        ),
+    )
+    remove = forms.BooleanField(label=_("Remove my photo"), required=False)
+
+    def __init__(self, *args, profile: Profile, oversized: set[str] = frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+        self.oversized = oversized
+
+    def clean(self):
+        data = super().clean()
+        if "avatar" in self.oversized:
+            self.add_error("avatar", too_large_message())
+        elif data.get("avatar"):
+            try:
+                data["processed"] = process_avatar(data["avatar"])
+            except forms.ValidationError as error:
+                self.add_error("avatar", error)
+        elif not data.get("remove"):
+            self.add_error("avatar", _("Choose a photo to upload."))
+        return data
+
+    def save(self) -> Profile:
+        profile = self.profile
+        old = profile.avatar.name
+        if self.cleaned_data.get("processed"):
+            profile.avatar.save("avatar.jpg", self.cleaned_data["processed"], save=False)
+        else:
+            profile.avatar = ""
+        profile.save(update_fields=["avatar", "updated_at"])
+        if old and old != profile.avatar.name:
+            profile.avatar.storage.delete(old)
+        return profile
