@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "django_countries",
     "allauth",
@@ -361,3 +362,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Groups: how long someone whose join request was declined waits before asking again.
 GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)
+# Q&A: members with fewer answers than this in a group may put at most GROUPS_NEW_MEMBER_MAX_LINKS
+# links in a post (groups are for exchange, not advertising).
+GROUPS_NEW_MEMBER_ANSWERS = env_int("GROUPS_NEW_MEMBER_ANSWERS", 3)
+GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)
