@@ -106,7 +106,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
+    "django_countries",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -269,6 +271,9 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Avatars are small and public (random names): Django serves MEDIA_URL itself unless a
+# reverse proxy or a storage bucket does (then set SERVE_MEDIA=false).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -357,3 +362,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Groups: how long someone whose join request was declined waits before asking again.
 GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)
+# Q&A: members with fewer answers than this in a group may put at most GROUPS_NEW_MEMBER_MAX_LINKS
+# links in a post (groups are for exchange, not advertising).
+GROUPS_NEW_MEMBER_ANSWERS = env_int("GROUPS_NEW_MEMBER_ANSWERS", 3)
+GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)

@@ -1,12 +1,17 @@
+import re
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Group, JoinRequest, Sector
+from config.markdown import count_links, validate_markdown
+from groups.models import Group, JoinRequest, Membership, PostReport, Sector
+
+BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 
 # Paths under gruppi/ that a group's slug must not shadow.
-RESERVED_SLUGS = {"nuovo", "miei", "admin", "static"}
+RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca"}
 
 
 class GroupForm(forms.ModelForm):
@@ -136,3 +141,83 @@ class MemberActionForm(forms.Form):
         ]
     )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+# Q&A ------------------------------------------------------------------------------------------
+
+
+class PostBodyForm(forms.Form):
+    """The Markdown body every post form shares: nesting and the newcomers' link limit."""
+
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown: **bold**, *italics*, lists, `code` and links."),
+    )
+
+    def __init__(self, *args, group: Group, user, membership: Membership | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group, self.user, self.membership = group, user, membership
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(_("Write something first."), code="required")
+        validate_markdown(body)
+        limit = self.group.max_links_for(self.user, self.membership)
+        # Bare addresses count too: they are copied into a browser just the same.
+        bare = len(BARE_URL.findall(body))
+        if limit is not None and max(count_links(body), bare) > limit:
+            raise forms.ValidationError(
+                _(
+                    "New members may share at most %(max)d links per post: the group is for "
+                    "exchanging advice, not for advertising."
+                ),
+                code="too_many_links",
+                params={"max": limit},
+            )
+        return body
+
+
+class QuestionForm(PostBodyForm):
+    title = forms.CharField(
+        label=_("Your question"),
+        max_length=200,
+        help_text=_("One clear sentence, ending with a question mark."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    field_order = ["title", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Details")
+        self.fields["body"].help_text = _(
+            "Context, what you tried, what you need. Markdown: **bold**, lists, `code`, links."
+        )
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if len(title) < 5:
+            raise forms.ValidationError(_("Write a question of at least 5 characters."))
+        return title
+
+
+class CommentForm(PostBodyForm):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("A short clarification (600 characters)."),
+    )
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(
+        choices=[("1", "+1"), ("-1", "-1"), ("0", "0")], coerce=int, empty_value=None
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=PostReport.Reason.choices)
+    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)

@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.db import IntegrityError, connections, models, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Sum, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -383,6 +384,44 @@ class Group(models.Model):
                 raise GroupActionError(_("That person is no longer a member."))
             self.log(by, ModerationLog.Action.TRANSFER, target.user)
 
+    # Q&A ----------------------------------------------------------------------------------
+
+    def max_links_for(self, user, membership: "Membership | None") -> int | None:
+        """How many links the user may put in a post here, or None for no limit.
+
+        Newcomers (fewer than GROUPS_NEW_MEMBER_ANSWERS live answers in the group) get
+        GROUPS_NEW_MEMBER_MAX_LINKS: groups are for exchange, not advertising.
+        """
+        if user.is_staff or (membership is not None and membership.is_moderator):
+            return None
+        answers = self.posts.alive().answers().filter(author=user)
+        if answers[: settings.GROUPS_NEW_MEMBER_ANSWERS].count() >= (
+            settings.GROUPS_NEW_MEMBER_ANSWERS
+        ):
+            return None
+        return settings.GROUPS_NEW_MEMBER_MAX_LINKS
+
+    def most_active_members(self, limit: int = 5):
+        """Current members ranked by helpfulness over the last ACTIVITY_DAYS days."""
+        from profiles.models import User
+
+        since = timezone.now() - timedelta(days=ACTIVITY_DAYS)
+        recent = Q(posts__group=self, posts__deleted_at__isnull=True, posts__created_at__gte=since)
+        points = Case(
+            When(posts__kind="answer", posts__is_accepted=True, then=ACCEPTED_ANSWER_POINTS),
+            When(posts__kind="answer", then=ANSWER_POINTS),
+            default=QUESTION_POINTS,
+        )
+        return (
+            User.objects.filter(memberships__group=self)
+            .annotate(
+                activity_points=Sum(points, filter=recent),
+                recent_answers=models.Count("posts", filter=recent & Q(posts__kind="answer")),
+            )
+            .filter(activity_points__gt=0)
+            .order_by("-activity_points", "display_name", "pk")[:limit]
+        )
+
     def recount(self) -> None:
         """Recompute both counters from the rows (admin edits bypass the domain methods)."""
         Group.objects.filter(pk=self.pk).update(
@@ -680,3 +719,605 @@ class ModerationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.target}"
+
+
+# Q&A: questions and answers are both Posts, so one Vote table and one score serve both. ------
+
+# The "italian" text search configuration with unaccent in front of the Italian stemmer,
+# created by migration 0004 on PostgreSQL.
+SEARCH_CONFIG = "gilda_italian"
+
+# "Most active members": helpfulness weighs more than asking.
+ACTIVITY_DAYS = 30
+QUESTION_POINTS = 1
+ANSWER_POINTS = 3
+ACCEPTED_ANSWER_POINTS = 10
+
+
+def _is_postgresql(alias: str = "default") -> bool:
+    return connections[alias].vendor == "postgresql"
+
+
+class PostQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        """Non-deleted posts in groups whose inside the user may read.
+
+        Post.is_visible_to() is the single-object twin; a property test keeps them equal.
+        """
+        return self.filter(deleted_at__isnull=True, group__in=Group.objects.readable_by(user))
+
+    def questions(self):
+        return self.filter(kind=Post.Kind.QUESTION)
+
+    def answers(self):
+        return self.filter(kind=Post.Kind.ANSWER)
+
+    def unanswered(self):
+        return self.questions().filter(answer_count=0)
+
+    def sorted_by(self, order: str):
+        if order == "active":
+            return self.order_by("-last_activity_at", "-pk")
+        if order == "top":
+            return self.order_by("-score", "-last_activity_at", "-pk")
+        if order == "unanswered":
+            return self.unanswered().order_by("-created_at", "-pk")
+        return self.order_by("-created_at", "-pk")
+
+    def search(self, text: str):
+        """Posts whose title or body match: PostgreSQL full text (Italian, unaccented, ranked),
+        a plain substring match elsewhere."""
+        text = (text or "").strip()[:200]
+        if not text:
+            return self
+        if _is_postgresql(self.db):
+            query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+            return self.filter(search_vector=query).annotate(
+                rank=SearchRank(F("search_vector"), query)
+            )
+        return self.filter(Q(title__icontains=text) | Q(body__icontains=text)).annotate(
+            rank=models.Value(0.0, output_field=models.FloatField())
+        )
+
+    def threads_matching(self, text: str):
+        """Questions that match, or whose live answers match, best match first."""
+        text = (text or "").strip()[:200]
+        if not text:
+            return self
+        hits = (
+            Post.objects.alive()
+            .search(text)
+            .filter(Q(pk=OuterRef("pk")) | Q(question_id=OuterRef("pk")))
+        )
+        return self.filter(Exists(hits)).annotate(
+            rank=models.Subquery(hits.order_by("-rank").values("rank")[:1])
+        )
+
+    def update_search_vectors(self) -> int:
+        if not _is_postgresql(self.db):
+            return 0
+        return self.update(
+            search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("body", weight="B", config=SEARCH_CONFIG)
+        )
+
+
+class Post(models.Model):
+    """A question (with a title) or an answer to one. Bodies are Markdown, stored as source
+    with the sanitised HTML beside it."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Question")
+        ANSWER = "answer", _("Answer")
+
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="posts", verbose_name=_("group")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    question = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("question"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="posts",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("text"), max_length=20000)
+    body_html = models.TextField(editable=False, blank=True)
+    # Maintained with F() under a row lock, in the same transaction as the votes and answers.
+    score = models.IntegerField(_("score"), default=0, editable=False)
+    answer_count = models.PositiveIntegerField(_("answers"), default=0, editable=False)
+    is_accepted = models.BooleanField(_("accepted"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("edited by"),
+        editable=False,
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+        editable=False,
+    )
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="question", question__isnull=True) & ~Q(title=""))
+                | Q(kind="answer", question__isnull=False),
+                name="post_kind_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_accepted=False) | Q(kind="answer"), name="post_only_answers_accepted"
+            ),
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=Q(is_accepted=True),
+                name="post_one_accepted_answer",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["group", "-last_activity_at"],
+                condition=Q(kind="question"),
+                name="post_thread_list_idx",
+            ),
+            models.Index(fields=["question", "-score"], name="post_answers_idx"),
+            models.Index(fields=["author", "-created_at"], name="post_author_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title if self.is_question else f"↳ {self.body[:60]}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = set(update_fields) | {"body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        url = reverse("groups:thread", args=[self.group.slug, self.thread_id])
+        return url if self.is_question else f"{url}#post-{self.pk}"
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == self.Kind.QUESTION
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def thread_id(self) -> int:
+        return self.pk if self.is_question else self.question_id
+
+    # Access -------------------------------------------------------------------------------
+
+    def is_visible_to(self, user, membership: "Membership | None | bool" = False) -> bool:
+        return not self.is_deleted and self.group.is_readable_by(user, membership)
+
+    def can_edit(self, user, membership: "Membership | None") -> bool:
+        if not user.is_authenticated or self.is_deleted:
+            return False
+        if user.is_staff or (membership is not None and membership.is_moderator):
+            return True
+        return self.author_id == user.pk
+
+    @staticmethod
+    def _seat_of(group: Group, user) -> "Membership":
+        membership = group.membership_for(user)
+        if membership is None:
+            raise GroupActionError(_("Only members of the group can take part."))
+        return membership
+
+    # Asking and answering -----------------------------------------------------------------
+
+    @classmethod
+    def ask(cls, group: Group, user, *, title: str, body: str) -> "Post":
+        cls._seat_of(group, user)
+        with transaction.atomic():
+            question = cls.objects.create(
+                group=group, author=user, kind=cls.Kind.QUESTION, title=title.strip(), body=body
+            )
+            question.watch(user)
+            cls.objects.filter(pk=question.pk).update_search_vectors()
+        return question
+
+    def answer(self, user, *, body: str) -> "Post":
+        from groups.tasks import notify_watchers_of_answer
+
+        if not self.is_question or self.is_deleted:
+            raise GroupActionError(_("This question can no longer be answered."))
+        self._seat_of(self.group, user)
+        now = timezone.now()
+        with transaction.atomic():
+            answer = Post.objects.create(
+                group_id=self.group_id,
+                question=self,
+                author=user,
+                kind=self.Kind.ANSWER,
+                body=body,
+                created_at=now,
+                last_activity_at=now,
+            )
+            Post.objects.filter(pk=self.pk).update(
+                answer_count=F("answer_count") + 1, last_activity_at=now
+            )
+            Post.objects.filter(pk=answer.pk).update_search_vectors()
+            self.watch(user)
+        notify_watchers_of_answer.delay_on_commit(answer.pk)
+        self.refresh_from_db(fields=["answer_count", "last_activity_at"])
+        answer.question = self
+        return answer
+
+    def notify_watchers(self) -> int:
+        """Tell the thread's watchers about this answer, once each; safe to run twice."""
+        from profiles.models import Notification
+
+        if self.is_question or self.is_deleted:
+            return 0
+        question = self.question
+        told = set(
+            Notification.objects.filter(
+                kind="group-new-answer", params__answer_id=self.pk
+            ).values_list("recipient_id", flat=True)
+        )
+        watchers = ThreadWatch.objects.filter(question=question).exclude(user_id=self.author_id)
+        if self.group.is_closed:
+            # Someone who left or was removed no longer hears about the inside.
+            watchers = watchers.filter(
+                Exists(Membership.objects.filter(group=self.group, user=OuterRef("user")))
+            )
+        sent = 0
+        for watch in watchers.select_related("user"):
+            if watch.user_id in told:
+                continue
+            send_notification(
+                watch.user,
+                "group-new-answer",
+                gettext_noop("%(user)s answered “%(title)s” in %(group)s."),
+                {
+                    "user": self.author.name if self.author else "",
+                    "title": question.title,
+                    "group": self.group.name,
+                    "answer_id": self.pk,
+                },
+                url=self.get_absolute_url(),
+                group_id=self.group_id,
+            )
+            sent += 1
+        return sent
+
+    def comment(self, user, *, body: str) -> "Comment":
+        if self.is_deleted:
+            raise GroupActionError(_("This post was deleted."))
+        self._seat_of(self.group, user)
+        with transaction.atomic():
+            comment = Comment.objects.create(post=self, author=user, body=body)
+            Post.objects.filter(pk=self.thread_id).update(last_activity_at=comment.created_at)
+        return comment
+
+    # Votes --------------------------------------------------------------------------------
+
+    def vote(self, user, value: int) -> int:
+        """Set the user's vote to +1, -1 or 0 (withdrawn); return the new score.
+
+        The post row is locked so the vote row and the score change together: the score
+        always equals the sum of the votes, however many people click at once.
+        """
+        if value not in (-1, 0, 1):
+            raise GroupActionError(_("Choose a valid vote."))
+        if self.author_id == user.pk:
+            raise GroupActionError(_("You cannot vote on your own posts."))
+        if self.is_deleted:
+            raise GroupActionError(_("This post was deleted."))
+        self._seat_of(self.group, user)
+        with transaction.atomic():
+            locked = Post.objects.select_for_update().only("pk").get(pk=self.pk)
+            current = Vote.objects.filter(post=locked, user=user).first()
+            before = current.value if current else 0
+            if value == before:
+                pass
+            elif value == 0:
+                current.delete()
+            elif current is None:
+                Vote.objects.create(post=locked, user=user, value=value)
+            else:
+                Vote.objects.filter(pk=current.pk).update(value=value, updated_at=timezone.now())
+            if value != before:
+                Post.objects.filter(pk=self.pk).update(score=F("score") + (value - before))
+        self.refresh_from_db(fields=["score"])
+        return self.score
+
+    # Accepting ----------------------------------------------------------------------------
+
+    def accept(self, answer: "Post", *, by) -> bool:
+        """The asker marks one answer of their question as accepted (replacing any other).
+        False if it already was."""
+        if not self.is_question or self.author_id != by.pk:
+            raise GroupActionError(_("Only the person who asked can accept an answer."))
+        if answer.question_id != self.pk or answer.is_deleted:
+            raise GroupActionError(_("Choose an answer to this question."))
+        with transaction.atomic():
+            # Two accepts at once queue here; the partial unique index backs it up.
+            Post.objects.select_for_update().only("pk").get(pk=self.pk)
+            Post.objects.filter(question=self, is_accepted=True).exclude(pk=answer.pk).update(
+                is_accepted=False
+            )
+            changed = Post.objects.filter(pk=answer.pk, is_accepted=False).update(is_accepted=True)
+            if changed and answer.author_id and answer.author_id != by.pk:
+                send_notification(
+                    answer.author,
+                    "group-answer-accepted",
+                    gettext_noop("%(user)s accepted your answer to “%(title)s”."),
+                    {"user": by.name, "title": self.title, "answer_id": answer.pk},
+                    url=answer.get_absolute_url(),
+                    group_id=self.group_id,
+                )
+        answer.is_accepted = True
+        return bool(changed)
+
+    def unaccept(self, *, by) -> bool:
+        if not self.is_question or self.author_id != by.pk:
+            raise GroupActionError(_("Only the person who asked can accept an answer."))
+        return bool(Post.objects.filter(question=self, is_accepted=True).update(is_accepted=False))
+
+    # Editing and deleting -----------------------------------------------------------------
+
+    def edit(self, *, by, body: str, title: str = "") -> bool:
+        """Save a new version, keeping the previous one in the history. False if unchanged."""
+        title = title.strip() if self.is_question else ""
+        if body == self.body and title == self.title:
+            return False
+        with transaction.atomic():
+            PostRevision.objects.create(
+                post=self,
+                title=self.title,
+                body=self.body,
+                edited_by_id=self.edited_by_id or self.author_id,
+                created_at=self.edited_at or self.created_at,
+            )
+            self.title, self.body = title, body
+            self.edited_at, self.edited_by = timezone.now(), by
+            self.save(update_fields=["title", "body", "edited_at", "edited_by"])
+            Post.objects.filter(pk=self.pk).update_search_vectors()
+        return True
+
+    def soft_delete(self, *, by) -> bool:
+        """Hide the content, keep the place in the thread. False if already deleted."""
+        with transaction.atomic():
+            changed = Post.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
+                deleted_at=timezone.now(), deleted_by=by, is_accepted=False
+            )
+            if changed and not self.is_question:
+                Post.objects.filter(pk=self.question_id).update(answer_count=F("answer_count") - 1)
+        self.refresh_from_db(fields=["deleted_at", "deleted_by", "is_accepted"])
+        return bool(changed)
+
+    # Watching and reporting ---------------------------------------------------------------
+
+    def watch(self, user) -> None:
+        ThreadWatch.objects.get_or_create(question_id=self.thread_id, user=user)
+
+    def unwatch(self, user) -> None:
+        ThreadWatch.objects.filter(question_id=self.thread_id, user=user).delete()
+
+    def report(self, user, *, reason: str, note: str = "") -> "PostReport":
+        """Flag the post for the moderators; reporting twice keeps the first report."""
+        if self.author_id == user.pk:
+            raise GroupActionError(_("You cannot report your own posts."))
+        self._seat_of(self.group, user)
+        try:
+            with transaction.atomic():
+                return PostReport.objects.create(
+                    post=self, reporter=user, reason=reason, note=note.strip()[:500]
+                )
+        except IntegrityError:
+            return PostReport.objects.get(post=self, reporter=user)
+
+
+class Comment(models.Model):
+    """A short clarification under a question or an answer."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="comments", verbose_name=_("post")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="post_comments",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("comment"), max_length=600)
+    body_html = models.TextField(editable=False, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deleted by"),
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [models.Index(fields=["post", "created_at"], name="comment_post_idx")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def soft_delete(self, *, by) -> bool:
+        changed = Comment.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=by
+        )
+        self.refresh_from_db(fields=["deleted_at", "deleted_by"])
+        return bool(changed)
+
+
+class Vote(models.Model):
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="votes", verbose_name=_("post")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="post_votes",
+        verbose_name=_("user"),
+    )
+    value = models.SmallIntegerField(_("vote"), choices=[(1, "+1"), (-1, "-1")])
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="vote_one_per_user_post"),
+            models.CheckConstraint(condition=Q(value__in=[-1, 1]), name="vote_value_valid"),
+        ]
+        indexes = [models.Index(fields=["post"], name="vote_post_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.value:+d} {self.post_id}"
+
+
+class PostRevision(models.Model):
+    """A previous version of a post, kept when it is edited."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("post")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("edited by"),
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+
+class ThreadWatch(models.Model):
+    question = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="watches", verbose_name=_("question")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="thread_watches",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("followed thread")
+        verbose_name_plural = _("followed threads")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="threadwatch_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ☆ {self.question_id}"
+
+
+class PostReport(models.Model):
+    class Reason(models.TextChoices):
+        PROMOTION = "promotion", _("Self-promotion")
+        SPAM = "spam", _("Spam")
+        OTHER = "other", _("Something else")
+
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="reports", verbose_name=_("post")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="post_reports",
+        verbose_name=_("reported by"),
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "reporter"], name="postreport_unique"),
+            models.CheckConstraint(
+                condition=Q(reason__in=["promotion", "spam", "other"]),
+                name="postreport_reason_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.post}"
+
+    def resolve(self, *, by) -> bool:
+        changed = PostReport.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=by
+        )
+        return bool(changed)

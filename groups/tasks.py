@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from groups.models import JoinRequest
+from groups.models import JoinRequest, Post
 
 
 @shared_task(acks_late=True, time_limit=120)
@@ -8,3 +8,10 @@ def notify_moderators_of_join_request(join_request_pk: int) -> int:
     join_request = JoinRequest.objects.select_related("group", "user").filter(pk=join_request_pk)
     join_request = join_request.first()
     return join_request.notify_moderators() if join_request else 0
+
+
+@shared_task(acks_late=True, time_limit=120)
+def notify_watchers_of_answer(answer_pk: int) -> int:
+    answer = Post.objects.select_related("group", "author", "question").filter(pk=answer_pk)
+    answer = answer.first()
+    return answer.notify_watchers() if answer else 0

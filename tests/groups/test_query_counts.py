@@ -51,8 +51,9 @@ def test_group_page_queries(
     )
     closed_group.recount()
 
-    # session, user, group, bob's seat, recent members, badge
-    with django_assert_num_queries(6):
+    # session, user, group, bob's seat, recent members, recent threads, unanswered count,
+    # most active members, badge
+    with django_assert_num_queries(9):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200
