@@ -58,9 +58,7 @@ class DirectoryForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("Anything"))] + Profile.OpenTo.choices,
     )
-    ordine = forms.ChoiceField(
-        label=gettext_lazy("Sort by"), required=False, choices=Sort.choices
-    )
+    ordine = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False, choices=Sort.choices)
     gruppo = forms.SlugField(label=gettext_lazy("Group"), max_length=80, required=False)
 
     def __init__(self, data, *, sectors: list[Sector], user):
@@ -153,7 +151,9 @@ def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group 
         Profile.objects.visible_to(viewer).exclude(user=viewer).select_related("user", "sector")
     )
     if text := filters.get("q"):
-        members = members.filter(Q(user__display_name__icontains=text) | Q(headline__icontains=text))
+        members = members.filter(
+            Q(user__display_name__icontains=text) | Q(headline__icontains=text)
+        )
     if sector := filters.get("settore"):
         members = members.filter(sector=sector)
     if skill := filters.get("competenza"):
@@ -179,12 +179,16 @@ def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group 
     if place is not None and radius is None:
         radius = CITY_DEFAULT_KM
     if search.sort == Sort.NEAR and centre is None:
-        search.notes.append(_("Add your city to your profile, or choose a city, to sort by distance."))
+        search.notes.append(
+            _("Add your city to your profile, or choose a city, to sort by distance.")
+        )
         search.sort = Sort.NEWEST
     if search.sort == Sort.NEAR and radius is None:
         radius = NEAR_DEFAULT_KM
     if radius is not None and centre is None:
-        search.notes.append(_("Choose a city, or add yours to your profile, to filter by distance."))
+        search.notes.append(
+            _("Choose a city, or add yours to your profile, to filter by distance.")
+        )
         radius = None
 
     if radius is not None:
@@ -197,6 +201,10 @@ def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group 
 
     if search.sort == Sort.NEAR:
         search.members = search.members.order_by("distance_km", "-pk")
+    elif search.sort == Sort.ACTIVE:
+        search.members = search.members.with_activity_for(viewer, group).order_by(
+            "-activity_score", "-created_at", "-pk"
+        )
     else:
         search.members = search.members.order_by("-created_at", "-pk")
     return search

@@ -47,7 +47,9 @@ def test_the_hidden_city_is_not_a_suggestion_either():
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_a_region_only_city_never_reaches_the_directory(request, region_only_carol, viewer, directory_url):
+def test_a_region_only_city_never_reaches_the_directory(
+    request, region_only_carol, viewer, directory_url
+):
     client = request.getfixturevalue(f"{viewer}_client")
     shown = 0
     for params in PARAMS:
@@ -67,7 +69,9 @@ def test_a_region_only_city_never_reaches_the_directory(request, region_only_car
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
-def test_a_region_only_distance_is_from_the_region_centre(request, region_only_carol, viewer, directory_url):
+def test_a_region_only_distance_is_from_the_region_centre(
+    request, region_only_carol, viewer, directory_url
+):
     client = request.getfixturevalue(f"{viewer}_client")
     me = request.getfixturevalue(viewer).profile
     response = client.get(directory_url, {"ordine": "vicino", "raggio": "500"})
@@ -76,20 +80,26 @@ def test_a_region_only_distance_is_from_the_region_centre(request, region_only_c
     centre = gazetteer.region_centroid("IT", "Lombardia")
     sondrio = gazetteer.find(HIDDEN_CITY)
     from_centre = gazetteer.distance_km(me.latitude, me.longitude, *centre)
-    from_city = gazetteer.distance_km(me.latitude, me.longitude, sondrio.latitude, sondrio.longitude)
+    from_city = gazetteer.distance_km(
+        me.latitude, me.longitude, sondrio.latitude, sondrio.longitude
+    )
     assert shown.startswith("≈")
     assert int(shown.split()[1]) == round(from_centre)
     assert abs(from_city - from_centre) > 2  # the test would notice the city being used
 
 
-def test_a_small_radius_around_the_hidden_city_does_not_find_her(bob_client, region_only_carol, directory_url):
+def test_a_small_radius_around_the_hidden_city_does_not_find_her(
+    bob_client, region_only_carol, directory_url
+):
     response = bob_client.get(directory_url, {"citta": HIDDEN_CITY, "raggio": "10"})
     assert region_only_carol.pk not in cards(response)
     around_centre = bob_client.get(directory_url, {"citta": "Monza", "raggio": "25"})
     assert region_only_carol.pk in cards(around_centre)
 
 
-def test_members_without_a_place_show_no_place_and_no_distance(bob_client, region_only_carol, dave, directory_url):
+def test_members_without_a_place_show_no_place_and_no_distance(
+    bob_client, region_only_carol, dave, directory_url
+):
     settle(dave, None)
     response = bob_client.get(directory_url)
     listed = cards(response)
@@ -97,7 +107,9 @@ def test_members_without_a_place_show_no_place_and_no_distance(bob_client, regio
     assert len(distances(response)) == len(listed) - 1
 
 
-def test_closed_group_names_are_absent_for_outsiders_on_every_variant(dave_client, region_only_carol, closed_group, directory_url):
+def test_closed_group_names_are_absent_for_outsiders_on_every_variant(
+    dave_client, region_only_carol, closed_group, directory_url
+):
     for params in PARAMS:
         if "gruppo" in params:
             continue

@@ -68,13 +68,17 @@ def test_unknown_or_malformed_group_is_404(bob_client, settled, directory_url):
         assert bob_client.get(directory_url, {"gruppo": slug}).status_code == 404
 
 
-def test_any_member_sees_an_open_groups_directory(dave, carol_client, settled, open_group, directory_url):
+def test_any_member_sees_an_open_groups_directory(
+    dave, carol_client, settled, open_group, directory_url
+):
     response = carol_client.get(directory_url, {"gruppo": open_group.slug})
     assert response.status_code == 200
     assert set(cards(response)) == {open_group.creator_id, dave.pk}
 
 
-def test_group_directory_keeps_the_other_filters(bob_client, bob, moderator, settled, directory_url):
+def test_group_directory_keeps_the_other_filters(
+    bob_client, bob, moderator, settled, directory_url
+):
     response = bob_client.get(
         directory_url, {"gruppo": settled.slug, "ordine": "vicino", "raggio": "50"}
     )
@@ -82,7 +86,9 @@ def test_group_directory_keeps_the_other_filters(bob_client, bob, moderator, set
     assert cards(response) == [moderator.pk]
 
 
-def test_group_facet_offers_only_the_viewers_own_groups(bob_client, dave_client, settled, open_group, directory_url):
+def test_group_facet_offers_only_the_viewers_own_groups(
+    bob_client, dave_client, settled, open_group, directory_url
+):
     bobs = bob_client.get(directory_url).content.decode()
     assert f'value="{settled.slug}"' in bobs
     daves = dave_client.get(directory_url).content.decode()
@@ -92,7 +98,9 @@ def test_group_facet_offers_only_the_viewers_own_groups(bob_client, dave_client,
     assert settled.name not in daves
 
 
-def test_group_facet_shows_an_open_group_the_viewer_came_from(carol_client, settled, open_group, directory_url):
+def test_group_facet_shows_an_open_group_the_viewer_came_from(
+    carol_client, settled, open_group, directory_url
+):
     page = carol_client.get(directory_url, {"gruppo": open_group.slug}).content.decode()
     assert f'<option value="{open_group.slug}" selected>' in page
     assert settled.slug not in page  # Carol's request is still pending
