@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := .venv/bin/python manage.py
 PORT ?= 8000
 
-.PHONY: run test setup venv messages seed bench lint format
+.PHONY: run test setup venv messages seed bench bench-directory lint format
 
 venv: .venv/.synced
 
@@ -46,6 +46,18 @@ test: venv messages
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
 	.venv/bin/pytest $(PYTEST_ARGS)
+
+## make bench: every benchmark (PostgreSQL). Each one adds itself as `bench: bench-<name>`.
+bench:
+
+## make bench-directory: the directory's "near me" at 10k and 100k profiles (wipes its own DB).
+BENCH_DIRECTORY_DB ?= gilda_bench_dir
+bench: bench-directory
+bench-directory: venv
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_DIRECTORY_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_DIRECTORY_DB)
+	DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DIRECTORY_DB) \
+		$(MANAGE) bench_directory $(BENCH_ARGS)
 
 lint:
 	.venv/bin/ruff check .
