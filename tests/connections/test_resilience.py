@@ -9,7 +9,12 @@ from tests.test_celery_resilience import dead_broker  # noqa: F401 - a fixture
 
 
 def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
-    alice, bob, carol, dave, dead_broker, django_capture_on_commit_callbacks  # noqa: F811
+    alice,
+    bob,
+    carol,
+    dave,
+    dead_broker,  # noqa: F811 - the imported fixture
+    django_capture_on_commit_callbacks,
 ):
     Connection.connect(alice, bob)
     Connection.connect(dave, bob)
