@@ -336,7 +336,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    # An unacknowledged task (its worker died) goes back to the queue after this long.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -366,3 +367,10 @@ GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)
 # links in a post (groups are for exchange, not advertising).
 GROUPS_NEW_MEMBER_ANSWERS = env_int("GROUPS_NEW_MEMBER_ANSWERS", 3)
 GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)
+
+# Connections: pending outgoing requests allowed per week, tighter for new accounts.
+CONNECTIONS_WEEKLY_CAP = env_int("CONNECTIONS_WEEKLY_CAP", 50)
+CONNECTIONS_WEEKLY_CAP_NEW = env_int("CONNECTIONS_WEEKLY_CAP_NEW", 10)
+CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
+# People you may know: rows stored per member.
+CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 20)
