@@ -49,9 +49,7 @@ def test_thread_page_queries(
 
 
 @pytest.mark.parametrize("size", [5, 200])
-def test_thread_list_queries(
-    bob_client, bob, alice, closed_group, size, django_assert_num_queries
-):
+def test_thread_list_queries(bob_client, bob, alice, closed_group, size, django_assert_num_queries):
     questions = Post.objects.bulk_create(
         Post(group=closed_group, kind="question", author=bob, title=f"Domanda {i}?", body="…")
         for i in range(size)
