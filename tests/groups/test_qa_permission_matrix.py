@@ -19,7 +19,7 @@ from tests.groups.test_permission_matrix import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def qa(world):
+def qa(world):  # noqa: F811 - the imported fixture
     users = world.users
     world.question = Post.ask(
         world.group, users["member"], title="Come fissare le tariffe?", body="Domanda segreta"
@@ -42,20 +42,20 @@ def qa_snapshot():
     )
 
 
-def qa_unchanged(world):
-    assert qa_snapshot() == world.qa_before
-    world.unchanged()
+def qa_unchanged(cell):
+    assert qa_snapshot() == cell.qa_before
+    cell.unchanged()
 
 
-def url(name, world, *args):
-    return reverse(f"groups:{name}", args=[world.group.slug, *args])
+def url(name, cell, *args):
+    return reverse(f"groups:{name}", args=[cell.group.slug, *args])
 
 
-def refused(world, response):
-    if world.role == "anonymous":
+def refused(cell, response):
+    if cell.role == "anonymous":
         assert_login_redirect(response)
     else:
-        assert response.status_code == world.refused_status()
+        assert response.status_code == cell.refused_status()
 
 
 # Reading ---------------------------------------------------------------------------------
