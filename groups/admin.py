@@ -10,7 +10,6 @@ from groups.models import (
     JoinRequest,
     Membership,
     ModerationLog,
-    Post,
     PostReport,
     PostRevision,
     Question,
