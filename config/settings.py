@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    "django_countries",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -270,6 +271,9 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Avatars are small and public (random names): Django serves MEDIA_URL itself unless a
+# reverse proxy or a storage bucket does (then set SERVE_MEDIA=false).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
