@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import RegexValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -379,6 +379,49 @@ class ProfileQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(user__is_active=True)
+
+    def with_distance_from(self, latitude: float, longitude: float):
+        """Annotate distance_km from a point to each member's public place (never the hidden
+        city of a region-only member); None for members without a place."""
+        from profiles import geo
+
+        distance = geo.distance_km(latitude, longitude, "public_latitude", "public_longitude")
+        return self.annotate(distance_km=distance)
+
+    def with_activity_for(self, viewer, group=None):
+        """Annotate activity_score: points for questions, answers and accepted answers of the
+        last ACTIVITY_DAYS days (the groups' own weights), counted only in groups the viewer
+        may read, so that closed-group activity never shows through; or in one group."""
+        from datetime import timedelta
+
+        from groups import models as groups
+
+        since = timezone.now() - timedelta(days=groups.ACTIVITY_DAYS)
+        posts = groups.Post.objects.visible_to(viewer).filter(
+            author=OuterRef("user_id"), created_at__gte=since
+        )
+        if group is not None:
+            posts = posts.filter(group=group)
+        points = models.Case(
+            models.When(kind="answer", is_accepted=True, then=groups.ACCEPTED_ANSWER_POINTS),
+            models.When(kind="answer", then=groups.ANSWER_POINTS),
+            default=groups.QUESTION_POINTS,
+        )
+        total = posts.order_by().values("author").annotate(points=models.Sum(points))
+        return self.annotate(
+            activity_score=Coalesce(models.Subquery(total.values("points")[:1]), 0)
+        )
+
+    def within_km(self, latitude: float, longitude: float, km: float):
+        """Members whose public place is within km of a point, with distance_km.
+
+        The bounding box comes first so that profile_public_geo_idx limits the rows whose
+        exact distance is computed; see `make bench-directory`.
+        """
+        from profiles import geo
+
+        box = geo.bounding_box(latitude, longitude, km, "public_latitude", "public_longitude")
+        return self.filter(box).with_distance_from(latitude, longitude).filter(distance_km__lte=km)
 
 
 class Completeness(NamedTuple):

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from profiles import views
+from profiles import directory, views
 
 urlpatterns = [
+    path("persone/", directory.directory, name="directory"),
     path("persone/<int:pk>/", views.profile_detail, name="profile_detail"),
     path("notifiche/", views.notification_list, name="notification_list"),
     path("notifiche/<int:pk>/apri/", views.notification_open, name="notification_open"),
