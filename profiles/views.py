@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,14 +12,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from groups.models import Group, Membership
+from groups.models import Group, Membership, Post
 from profiles import forms
 from profiles.models import Experience, Profile, Skill
 
 PROFILE_TEMPLATE = "profiles/detail.html"
 SECTIONS = ("avatar", "about", "skills", "experience", "location", "needs", "links", "privacy")
 # Fragments an htmx request may ask for; results lists exist only while editing.
-PARTS = (*SECTIONS, "header", "completeness", "groups", "place-results", "skill-results")
+PARTS = (
+    *SECTIONS,
+    "header",
+    "completeness",
+    "activity",
+    "groups",
+    "place-results",
+    "skill-results",
+)
 # The avatar is edited inside the header.
 PART_OF_SECTION = {"avatar": "header"}
 SHOWN_GROUPS = 12
@@ -91,6 +99,20 @@ def groups_shown_to(viewer, member):
         .annotate(is_shared=Exists(viewer_seat))
         .select_related("sector")
         .order_by("-is_shared", "-member_count", "name")
+    )
+
+
+def activity_shown_to(viewer, member) -> dict[str, int]:
+    """Questions, answers and accepted answers, counted only in groups the viewer can read:
+    activity in a closed group stays invisible to outsiders, even as a number."""
+    return (
+        Post.objects.visible_to(viewer)
+        .filter(author=member)
+        .aggregate(
+            questions=Count("pk", filter=Q(kind=Post.Kind.QUESTION)),
+            answers=Count("pk", filter=Q(kind=Post.Kind.ANSWER)),
+            accepted=Count("pk", filter=Q(kind=Post.Kind.ANSWER, is_accepted=True)),
+        )
     )
 
 
@@ -186,6 +208,7 @@ def profile_context(request: HttpRequest, profile: Profile, **extra) -> dict:
         "is_owner": is_owner,
         "place": profile.place_for(viewer),
         "groups": groups_shown_to(viewer, profile.user)[:SHOWN_GROUPS],
+        "activity": lambda: activity_shown_to(viewer, profile.user),
         "profile_url": profile.user.get_absolute_url(),
         "editing": None,
         "form": None,

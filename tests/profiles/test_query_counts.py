@@ -2,7 +2,7 @@
 
 import pytest
 
-from groups.models import Group, Membership
+from groups.models import Group, Membership, Post
 from profiles import gazetteer
 from profiles.models import Experience, Skill, SpokenLanguage
 
@@ -36,6 +36,10 @@ def fill(user, other, sector, size: int) -> None:
     )
     Membership.objects.bulk_create(Membership(group=group, user=user) for group in groups)
     Membership.objects.bulk_create(Membership(group=group, user=other) for group in groups[::3])
+    for group in groups:
+        question = Post.ask(group, user, title=f"Domanda in {group.name}", body="?")
+        if group.memberships.filter(user=other).exists():
+            question.accept(question.answer(other, body="!"), by=user)
 
 
 @pytest.mark.parametrize("size", [2, 30])
@@ -44,8 +48,8 @@ def test_profile_page_queries_for_another_member(
 ):
     fill(alice, bob, sector, size)
     # session, user, profile (with user and sector), skills, languages, experiences,
-    # groups (readable, shared flag), unread badge
-    with django_assert_num_queries(8):
+    # activity (one aggregate), groups (readable, shared flag), unread badge
+    with django_assert_num_queries(9):
         response = bob_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert response.content.count(b'class="chip"') == size
@@ -56,7 +60,7 @@ def test_profile_page_queries_for_the_owner(
     alice_client, alice, bob, sector, size, django_assert_num_queries
 ):
     fill(alice, bob, sector, size)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = alice_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert b'data-testid="completeness"' in response.content
