@@ -384,6 +384,22 @@ def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> 
     return order[(np.arange(len(order)) - starts) < k]
 
 
+def _beyond_reach(
+    local_row: np.ndarray, col: np.ndarray, mutual: np.ndarray, n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop candidates that cannot make their row's top k, before the tie-breakers and the
+    sort: where a row has k candidates with at least t mutual connections, those outrank
+    every candidate with fewer (the tie-breakers weigh less than one mutual connection)."""
+    for threshold in (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64):
+        strong = mutual >= threshold
+        enough = np.bincount(local_row[strong], minlength=n_rows) >= k
+        if not enough.any():
+            break
+        keep = strong | ~enough[local_row]
+        local_row, col, mutual = local_row[keep], col[keep], mutual[keep]
+    return local_row, col, mutual
+
+
 def compute_block(
     graph: Graph,
     side: SideData | None,
@@ -394,28 +410,31 @@ def compute_block(
     """Top-k candidates for the members at graph indices `block`."""
     adjacency = graph.adjacency
     rows = adjacency[block]
-    mutual = (rows @ adjacency).tocsr()
-    pattern = mutual.copy()
+    # Candidates carry 2 × their mutual count, plus 1 if they share a small group: every
+    # candidate is non-zero and its count comes back as value // 2 without a lookup.
+    candidates = ((rows @ adjacency) * 2).tocsr()
     if side is not None and side.memberships.nnz:
         # Co-members of small groups are candidates too, with or without mutual connections.
-        pattern = (pattern + side.memberships[block] @ side.memberships.T).tocsr()
-    pattern.data = np.ones_like(pattern.data)
+        together = (side.memberships[block] @ side.memberships.T).tocsr()
+        together.data = np.ones_like(together.data)
+        candidates = (candidates + together).tocsr()
     # Remove self, existing connections and excluded pairs.
     n_block = len(block)
     own = sparse.csr_matrix(
-        (np.ones(n_block, dtype=np.int32), (np.arange(n_block), block)), shape=pattern.shape
+        (np.ones(n_block, dtype=np.int32), (np.arange(n_block), block)), shape=candidates.shape
     )
     banned = (rows + own + exclusions[block]).tocsr()
     banned.data = np.ones_like(banned.data)
-    keep = (pattern - pattern.multiply(banned)).tocoo()
+    keep = (candidates - candidates.multiply(banned)).tocoo()
     keep.eliminate_zeros()
     local_row, col = keep.row.astype(np.int64), keep.col.astype(np.int64)
+    mutual_counts = (keep.data // 2).astype(np.int64)
     if side is not None:
         active = ~side.inactive[col]
-        local_row, col = local_row[active], col[active]
+        local_row, col, mutual_counts = local_row[active], col[active], mutual_counts[active]
+    local_row, col, mutual_counts = _beyond_reach(local_row, col, mutual_counts, n_block, k)
     if not len(col):
         return Rows.concat([])
-    mutual_counts = np.asarray(mutual[local_row, col]).ravel().astype(np.int64)
     user_index = block[local_row]
     shared = np.zeros(len(col), dtype=np.int64)
     same_city = same_sector = complementary = np.zeros(len(col), dtype=bool)
