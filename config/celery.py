@@ -38,6 +38,14 @@ app.conf.beat_schedule = {
         "task": "profiles.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    "sweep-stale-suggestions": {
+        "task": "connections.tasks.sweep_stale_suggestions",
+        "schedule": 60.0,
+    },
+    "recompute-all-suggestions": {
+        "task": "connections.tasks.recompute_all_suggestions",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "purge-sent-email": {
         "task": "profiles.tasks.purge_sent_outbox",
         "schedule": crontab(hour=3, minute=30),

@@ -366,3 +366,10 @@ GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)
 # links in a post (groups are for exchange, not advertising).
 GROUPS_NEW_MEMBER_ANSWERS = env_int("GROUPS_NEW_MEMBER_ANSWERS", 3)
 GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)
+
+# Connections: pending outgoing requests allowed per week, tighter for new accounts.
+CONNECTIONS_WEEKLY_CAP = env_int("CONNECTIONS_WEEKLY_CAP", 50)
+CONNECTIONS_WEEKLY_CAP_NEW = env_int("CONNECTIONS_WEEKLY_CAP_NEW", 10)
+CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
+# People you may know: rows stored per member.
+CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 20)

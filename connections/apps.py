@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ConnectionsConfig(AppConfig):
     name = "connections"
     verbose_name = _("Connections")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from connections.signals import membership_changed
+        from groups.models import Membership
+
+        post_save.connect(membership_changed, sender=Membership, dispatch_uid="conn-join")
+        post_delete.connect(membership_changed, sender=Membership, dispatch_uid="conn-leave")

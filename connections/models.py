@@ -1,0 +1,532 @@
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+REQUEST_MESSAGE_MAX = 500
+
+
+class ConnectionActionError(Exception):
+    """A refused connection action, with a message fit to show the member."""
+
+
+def _pair(a_id: int, b_id: int) -> tuple[int, int]:
+    return (a_id, b_id) if a_id < b_id else (b_id, a_id)
+
+
+def lock_pair(a_id: int, b_id: int) -> None:
+    """Serialise every change between two members: lock both user rows, lowest id first,
+    so A→B and B→A arriving together queue up instead of deadlocking."""
+    from profiles.models import User
+
+    list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def involving(self, user_id: int):
+        return self.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
+
+    def between(self, a_id: int, b_id: int):
+        low, high = _pair(a_id, b_id)
+        return self.filter(user_low_id=low, user_high_id=high)
+
+    def other_ids(self, user_id: int):
+        """The ids of user_id's connections, as a subquery-friendly values queryset."""
+        return (
+            self.involving(user_id)
+            .annotate(
+                other=models.Case(
+                    models.When(user_low_id=user_id, then=F("user_high_id")),
+                    default=F("user_low_id"),
+                )
+            )
+            .values("other")
+        )
+
+
+class Connection(models.Model):
+    """One row per connected pair, stored with the lower user id first.
+
+    The check constraint forbids a self-connection and fixes the order, so the unique
+    constraint forbids a duplicate in either direction.
+    """
+
+    user_low = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    user_high = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("connected"), default=timezone.now)
+
+    objects = ConnectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="connection_unique"),
+            models.CheckConstraint(
+                condition=Q(user_low__lt=F("user_high")), name="connection_ordered_no_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["user_high", "user_low"], name="connection_high_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_low_id} ↔ {self.user_high_id}"
+
+    def other(self, user_id: int) -> int:
+        return self.user_high_id if self.user_low_id == user_id else self.user_low_id
+
+    @classmethod
+    def connect(cls, a, b) -> "Connection":
+        """Connect two members (caller holds lock_pair); connecting twice is a no-op."""
+        low, high = _pair(a.pk, b.pk)
+        connection, created = cls.objects.get_or_create(user_low_id=low, user_high_id=high)
+        if created:
+            # Any pending request between them is answered by the connection.
+            ConnectionRequest.objects.pending_between(a.pk, b.pk).update(
+                status=ConnectionRequest.Status.ACCEPTED, decided_at=timezone.now()
+            )
+            mark_stale_after_graph_change(a.pk, b.pk)
+        return connection
+
+    @classmethod
+    def remove(cls, a, b) -> bool:
+        with transaction.atomic():
+            lock_pair(a.pk, b.pk)
+            deleted, _by_model = cls.objects.between(a.pk, b.pk).delete()
+            if deleted:
+                mark_stale_after_graph_change(a.pk, b.pk)
+        return bool(deleted)
+
+
+def are_connected(a_id: int, b_id: int) -> bool:
+    return a_id != b_id and Connection.objects.between(a_id, b_id).exists()
+
+
+def connected_ids(user_id: int) -> set[int]:
+    return set(Connection.objects.other_ids(user_id).values_list("other", flat=True))
+
+
+def mutual_connection_ids(a_id: int, b_id: int) -> set[int]:
+    return connected_ids(a_id) & connected_ids(b_id)
+
+
+def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> dict:
+    """For each candidate, up to `limit` mutual connections with user_id (User objects),
+    in one query: what a suggestion's explanation names."""
+    from profiles.models import User
+
+    mine = connected_ids(user_id)
+    if not mine or not candidate_ids:
+        return {}
+    pairs = Connection.objects.filter(
+        Q(user_low_id__in=candidate_ids, user_high_id__in=mine)
+        | Q(user_high_id__in=candidate_ids, user_low_id__in=mine)
+    ).values_list("user_low_id", "user_high_id")
+    wanted = set(candidate_ids)
+    by_candidate: dict[int, list[int]] = {}
+    for low, high in pairs:
+        candidate, mutual = (low, high) if low in wanted and high in mine else (high, low)
+        by_candidate.setdefault(candidate, []).append(mutual)
+    chosen = {c: sorted(ids)[:limit] for c, ids in by_candidate.items()}
+    users = User.objects.in_bulk({pk for ids in chosen.values() for pk in ids})
+    return {c: [users[pk] for pk in ids if pk in users] for c, ids in chosen.items()}
+
+
+class ConnectionRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=ConnectionRequest.OPEN_STATUSES)
+
+    def pending_between(self, a_id: int, b_id: int):
+        return self.pending().filter(
+            Q(sender_id=a_id, recipient_id=b_id) | Q(sender_id=b_id, recipient_id=a_id)
+        )
+
+    def incoming(self, user):
+        """What the recipient still has to answer (ignored requests are out of sight)."""
+        return self.filter(recipient=user, status=ConnectionRequest.Status.PENDING)
+
+    def outgoing(self, user):
+        """What the sender waits on; an ignored request still looks pending to them."""
+        return self.pending().filter(sender=user)
+
+
+class ConnectionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        IGNORED = "ignored", _("Ignored")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.PENDING, Status.IGNORED)
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sent_connection_requests",
+        verbose_name=_("from"),
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="received_connection_requests",
+        verbose_name=_("to"),
+    )
+    message = models.TextField(_("message"), max_length=REQUEST_MESSAGE_MAX, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    objects = ConnectionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("connection request")
+        verbose_name_plural = _("connection requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender=F("recipient")), name="connectionrequest_no_self"
+            ),
+            # One open request per unordered pair: A→B and B→A can't both be pending.
+            models.UniqueConstraint(
+                Least("sender", "recipient"),
+                Greatest("sender", "recipient"),
+                condition=Q(status__in=["pending", "ignored"]),
+                name="connectionrequest_one_open_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "ignored", "accepted", "declined", "withdrawn"]),
+                name="connectionrequest_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=Q(status="pending"),
+                name="connreq_incoming_idx",
+            ),
+            models.Index(
+                fields=["sender", "-created_at"],
+                condition=Q(status__in=["pending", "ignored"]),
+                name="connreq_outgoing_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def weekly_cap_for(cls, user) -> int:
+        new_account = timezone.now() - user.date_joined < timedelta(
+            days=settings.CONNECTIONS_NEW_ACCOUNT_DAYS
+        )
+        if new_account:
+            return settings.CONNECTIONS_WEEKLY_CAP_NEW
+        return settings.CONNECTIONS_WEEKLY_CAP
+
+    @classmethod
+    def sent_this_week(cls, user) -> int:
+        since = timezone.now() - timedelta(days=7)
+        return cls.objects.outgoing(user).filter(created_at__gte=since).count()
+
+    @classmethod
+    def send(cls, sender, recipient, message: str = "") -> "ConnectionRequest | Connection":
+        """Ask to connect. A request in the opposite direction simply connects the two.
+
+        Returns the new (or already pending) request, or the Connection when it connected.
+        """
+        if sender.pk == recipient.pk:
+            raise ConnectionActionError(_("You cannot connect with yourself."))
+        message = (message or "").replace("\x00", "").strip()
+        if len(message) > REQUEST_MESSAGE_MAX:
+            raise ConnectionActionError(_("The message is too long."))
+        with transaction.atomic():
+            lock_pair(sender.pk, recipient.pk)
+            if Block.objects.between(sender.pk, recipient.pk).exists():
+                raise ConnectionActionError(_("You cannot connect with this member."))
+            existing = Connection.objects.between(sender.pk, recipient.pk).first()
+            if existing is not None:
+                return existing
+            reverse = cls.objects.pending().filter(sender=recipient, recipient=sender).first()
+            if reverse is not None:
+                connection = reverse.accept()
+                return connection
+            mine = cls.objects.pending().filter(sender=sender, recipient=recipient).first()
+            if mine is not None:
+                return mine
+            if cls.sent_this_week(sender) >= cls.weekly_cap_for(sender):
+                raise ConnectionActionError(
+                    _(
+                        "You have reached this week's limit of %(cap)d pending requests. "
+                        "Wait for answers, or withdraw some, before sending more."
+                    )
+                    % {"cap": cls.weekly_cap_for(sender)}
+                )
+            try:
+                with transaction.atomic():
+                    request = cls.objects.create(
+                        sender=sender, recipient=recipient, message=message
+                    )
+            except IntegrityError:
+                # Another open request for the pair appeared (only possible without locks).
+                return cls.objects.pending_between(sender.pk, recipient.pk).first()
+            from groups.models import send_notification
+
+            send_notification(
+                recipient,
+                "connection-request",
+                gettext_noop("%(user)s would like to connect with you."),
+                {"user": sender.name, "request_id": request.pk},
+                url="/rete/",
+            )
+        return request
+
+    def _close(self, status: str) -> bool:
+        changed = ConnectionRequest.objects.filter(
+            pk=self.pk, status__in=self.OPEN_STATUSES
+        ).update(status=status, decided_at=timezone.now())
+        self.refresh_from_db(fields=["status", "decided_at"])
+        return bool(changed)
+
+    def accept(self) -> "Connection | None":
+        """Connect the two members. Concurrent accepts make one connection; None if the
+        request was already answered by someone else."""
+        from groups.models import send_notification
+
+        with transaction.atomic():
+            lock_pair(self.sender_id, self.recipient_id)
+            if not self._close(self.Status.ACCEPTED):
+                return Connection.objects.between(self.sender_id, self.recipient_id).first()
+            connection = Connection.connect(self.sender, self.recipient)
+            send_notification(
+                self.sender,
+                "connection-accepted",
+                gettext_noop("%(user)s accepted your connection request."),
+                {"user": self.recipient.name},
+                url=self.recipient.get_absolute_url(),
+            )
+        return connection
+
+    def decline(self) -> bool:
+        with transaction.atomic():
+            return self._close(self.Status.DECLINED)
+
+    def ignore(self) -> bool:
+        return bool(
+            ConnectionRequest.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+                status=self.Status.IGNORED
+            )
+        )
+
+    def withdraw(self) -> bool:
+        with transaction.atomic():
+            return self._close(self.Status.WITHDRAWN)
+
+
+class BlockQuerySet(models.QuerySet):
+    def between(self, a_id: int, b_id: int):
+        return self.filter(
+            Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+        )
+
+    def involving(self, user_id: int):
+        return self.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id))
+
+
+def blocked_ids(user_id: int) -> set[int]:
+    """Everyone user_id blocked or was blocked by: they don't see each other."""
+    rows = Block.objects.involving(user_id).values_list("blocker_id", "blocked_id")
+    return {b if a == user_id else a for a, b in rows}
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = BlockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_no_self"),
+        ]
+        indexes = [models.Index(fields=["blocked"], name="block_blocked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} ⊘ {self.blocked_id}"
+
+    @classmethod
+    def block(cls, blocker, blocked) -> "Block":
+        """Block a member: ends the connection and any open request between them."""
+        if blocker.pk == blocked.pk:
+            raise ConnectionActionError(_("You cannot block yourself."))
+        with transaction.atomic():
+            lock_pair(blocker.pk, blocked.pk)
+            block, _created = cls.objects.get_or_create(blocker=blocker, blocked=blocked)
+            Connection.objects.between(blocker.pk, blocked.pk).delete()
+            ConnectionRequest.objects.pending_between(blocker.pk, blocked.pk).update(
+                status=ConnectionRequest.Status.DECLINED, decided_at=timezone.now()
+            )
+            Suggestion.objects.filter(
+                Q(user=blocker, candidate=blocked) | Q(user=blocked, candidate=blocker)
+            ).delete()
+            mark_stale_after_graph_change(blocker.pk, blocked.pk)
+        return block
+
+    @classmethod
+    def unblock(cls, blocker, blocked) -> bool:
+        with transaction.atomic():
+            deleted, _by_model = cls.objects.filter(blocker=blocker, blocked=blocked).delete()
+            if deleted:
+                mark_stale(blocker.pk, blocked.pk)
+        return bool(deleted)
+
+
+# People you may know ---------------------------------------------------------------------
+
+
+class Suggestion(models.Model):
+    """One of a member's top candidates, with what explains it. Written by the engine in
+    connections/suggestions.py; a member's rows are replaced in one transaction. The names
+    of mutual connections are read when shown (mutual_names), so they are always current."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suggestions"
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField()
+    mutual_count = models.PositiveIntegerField(default=0)
+    shared_groups = models.PositiveIntegerField(default=0)
+    same_city = models.BooleanField(default=False)
+    same_sector = models.BooleanField(default=False)
+    complementary = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "rank"]
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "candidate"], name="suggestion_unique"),
+            models.CheckConstraint(condition=~Q(user=F("candidate")), name="suggestion_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.candidate_id} #{self.rank}"
+
+
+class Dismissal(models.Model):
+    """A suggestion the member waved away: never suggested again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dismissals"
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dismissed suggestion")
+        verbose_name_plural = _("dismissed suggestions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "candidate"], name="dismissal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ✕ {self.candidate_id}"
+
+
+class StaleSuggestionsQuerySet(models.QuerySet):
+    def claimable(self):
+        cutoff = timezone.now() - StaleSuggestions.CLAIM_TIMEOUT
+        return self.filter(Q(claimed_by="") | Q(claimed_at__lt=cutoff))
+
+
+class StaleSuggestions(models.Model):
+    """Members whose suggestions must be recomputed. Written in the same transaction as
+    the change, so nothing is lost when the broker is down; tasks and a sweep drain it.
+    One row per member debounces bursts. A worker claims rows with a token and deletes
+    them when its results commit; a mark arriving meanwhile clears the token, so the
+    row survives and is refreshed again."""
+
+    # A claim older than this belongs to a dead worker and is claimed again.
+    CLAIM_TIMEOUT = timedelta(minutes=5)
+    REFRESH_BATCH = 1000
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_by = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StaleSuggestionsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stale suggestions")
+        verbose_name_plural = _("stale suggestions")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+    @classmethod
+    def claim(cls, limit: int) -> tuple[str, list[int]]:
+        token = uuid.uuid4().hex
+        with transaction.atomic():
+            ids = list(
+                cls.objects.claimable()
+                .select_for_update(skip_locked=True)
+                .order_by("marked_at")
+                .values_list("user_id", flat=True)[:limit]
+            )
+            cls.objects.filter(user_id__in=ids).update(claimed_by=token, claimed_at=timezone.now())
+        return token, ids
+
+
+def mark_stale(*user_ids: int) -> None:
+    """Queue a refresh for these members (after commit), coalescing repeats."""
+    from connections.tasks import refresh_stale_suggestions
+
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    StaleSuggestions.objects.bulk_create(
+        [StaleSuggestions(user_id=pk, marked_at=now) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["marked_at", "claimed_by"],
+    )
+    refresh_stale_suggestions.delay_on_commit()
+
+
+def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:
+    """An edge a–b appeared or vanished: a, b and their connections may see new or lost
+    mutual counts."""
+    mark_stale(a_id, b_id, *connected_ids(a_id), *connected_ids(b_id))

@@ -1,0 +1,672 @@
+"""People you may know: the engine that computes and stores each member's top candidates.
+
+Design (see the README): the connection graph is held in memory as a scipy sparse matrix A,
+read with one binary COPY on PostgreSQL. Two-hop counts for a block of members are one
+sparse product, A[block] @ A; exclusions are subtracted as a sparse mask, tie-breakers are
+vectorised, and the top K per row are picked with one lexsort. Rows go back with a binary
+COPY into the suggestions table, replacing each member's rows in the transaction that
+deletes the old ones. A full recompute splits the members into id ranges, so it can be
+spread over many Celery workers (each loads the graph once and does its range); a refresh
+of a few members loads only the edges around them.
+"""
+
+import re
+import struct
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from scipy import sparse
+
+from connections.models import ConnectionRequest, Dismissal, Suggestion
+
+# Score weights: mutual connections dominate, then shared groups, then the same city or
+# sector, then complementary needs and offers.
+MUTUAL_WEIGHT = 1 << 24
+GROUP_WEIGHT = 1 << 12
+PLACE_WEIGHT = 4
+COMPLEMENT_WEIGHT = 1
+# Groups bigger than this don't generate candidates on their own (everyone would be
+# everyone's candidate); they still count when both members share a smaller signal.
+BIG_GROUP = 2000
+BLOCK_ROWS = 4096
+# Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh
+# and a range recompute never interleave their writes for the same member.
+LOCK_BUCKET_BITS = 10
+LOCK_NAMESPACE = 4242
+
+WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
+STOPWORDS = frozenset(
+    (
+        "alla alle allo anche come cosa dalla degli della delle dello nella nelle nello più "
+        "sono sulla sulle questo questa quello quella tutti tutto essere fare "
+        "with from that this have your about into"
+    ).split()
+)
+
+
+def top_k() -> int:
+    return settings.CONNECTIONS_SUGGESTIONS_PER_USER
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# Reading ----------------------------------------------------------------------------------
+
+_PAIR_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("a", ">i8"), ("l2", ">i4"), ("b", ">i8")])
+
+
+def _copy_pairs(sql: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two bigint columns of a query, read with a binary COPY (19-byte header, fixed-width
+    rows, 2-byte trailer)."""
+    buffer = bytearray()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
+    ):
+        for block in copy:
+            buffer += block
+    body = memoryview(buffer)[19:-2]
+    rows = np.frombuffer(body, dtype=_PAIR_ROW)
+    return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
+
+
+def _fetch_pairs(sql: str, params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    array = np.asarray(rows, dtype=np.int64)
+    return array[:, 0], array[:, 1]
+
+
+def _in_list(ids: np.ndarray) -> tuple[str, list]:
+    """A WHERE fragment matching ids, for both backends."""
+    if is_postgres():
+        return "= ANY(%s)", [list(map(int, ids))]
+    return f"IN ({','.join('%s' for _ in ids)})", list(map(int, ids))
+
+
+def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if len(ids) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    parts_a, parts_b = [], []
+    # SQLite caps bound parameters; chunk so both backends take the same path.
+    for start in range(0, len(ids), 10000):
+        chunk = ids[start : start + 10000]
+        fragment, params = _in_list(chunk)
+        a, b = _fetch_pairs(
+            "SELECT user_low_id, user_high_id FROM connections_connection "
+            f"WHERE user_low_id {fragment} UNION "
+            "SELECT user_low_id, user_high_id FROM connections_connection "
+            f"WHERE user_high_id {fragment}",
+            params + params,
+        )
+        parts_a.append(a)
+        parts_b.append(b)
+    low, high = np.concatenate(parts_a), np.concatenate(parts_b)
+    pairs = np.unique(np.stack([low, high], axis=1), axis=0) if len(low) else np.empty((0, 2))
+    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+
+
+@dataclass
+class Graph:
+    """Member ids (sorted) and the symmetric adjacency matrix over their indices."""
+
+    ids: np.ndarray
+    adjacency: sparse.csr_matrix
+
+    def index_of(self, user_ids: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.ids, user_ids)
+
+    @classmethod
+    def from_edges(cls, low: np.ndarray, high: np.ndarray, extra_ids=()) -> "Graph":
+        ids = np.unique(np.concatenate([low, high, np.asarray(extra_ids, dtype=np.int64)]))
+        n = len(ids)
+        rows = np.searchsorted(ids, low)
+        cols = np.searchsorted(ids, high)
+        data = np.ones(2 * len(rows), dtype=np.int32)
+        adjacency = sparse.csr_matrix(
+            (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
+        )
+        adjacency.sum_duplicates()
+        adjacency.data[:] = 1  # an edge read twice is still one edge
+        return cls(ids=ids, adjacency=adjacency)
+
+
+def all_user_ids() -> np.ndarray:
+    from profiles.models import User
+
+    return np.asarray(User.objects.values_list("pk", flat=True), dtype=np.int64)
+
+
+def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
+    """Fellow members of the small groups of user_ids: candidates without mutual friends."""
+    if not len(user_ids):
+        return np.empty(0, dtype=np.int64)
+    found = []
+    for start in range(0, len(user_ids), 10000):
+        fragment, params = _in_list(user_ids[start : start + 10000])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT other.user_id FROM groups_membership mine "
+                "JOIN groups_group g ON g.id = mine.group_id "
+                "JOIN groups_membership other ON other.group_id = mine.group_id "
+                f"WHERE mine.user_id {fragment} AND g.member_count <= %s",
+                params + [BIG_GROUP],
+            )
+            found += [row[0] for row in cursor.fetchall()]
+    return np.asarray(found, dtype=np.int64)
+
+
+def load_full_graph(extra_ids=()) -> Graph:
+    sql = "SELECT user_low_id, user_high_id FROM connections_connection"
+    if is_postgres():
+        low, high = _copy_pairs(
+            "SELECT user_low_id::int8, user_high_id::int8 FROM connections_connection"
+        )
+    else:
+        low, high = _fetch_pairs(sql)
+    return Graph.from_edges(low, high, extra_ids)
+
+
+def load_graph_around(user_ids: np.ndarray) -> Graph:
+    """Just the edges needed for the two-hop counts of user_ids: theirs and their
+    neighbours'. Every row for user_ids and their neighbours is complete."""
+    low, high = _edges_touching(user_ids)
+    neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
+    low2, high2 = _edges_touching(neighbours)
+    extra = np.concatenate([user_ids, co_member_ids(user_ids)])
+    return Graph.from_edges(
+        np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
+    )
+
+
+@dataclass
+class SideData:
+    """What the tie-breakers need, aligned with Graph.ids."""
+
+    memberships: sparse.csr_matrix  # members × groups (small groups only)
+    all_memberships: sparse.csr_matrix  # members × groups, for counting shared groups
+    city: np.ndarray  # 0 = unknown
+    sector: np.ndarray  # 0 = unknown
+    needs: sparse.csr_matrix  # members × words
+    offers: sparse.csr_matrix
+    inactive: np.ndarray  # bool
+
+
+def _lookup(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of keys in ids, and which keys are there at all."""
+    positions = np.searchsorted(ids, keys)
+    positions = np.clip(positions, 0, max(len(ids) - 1, 0))
+    found = ids[positions] == keys if len(ids) else np.zeros(len(keys), dtype=bool)
+    return positions, found
+
+
+def load_side_data(graph: Graph, full: bool) -> SideData:
+    ids = graph.ids
+    n = len(ids)
+    # Filtering in SQL pays only while the id list fits in one statement.
+    full = full or (not is_postgres() and n > 5000)
+    where, params = ("", []) if full else _in_list(ids)
+
+    def rows(sql_all: str, sql_some: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            if full:
+                cursor.execute(sql_all)
+            else:
+                cursor.execute(sql_some.replace("{in}", where), params)
+            return cursor.fetchall()
+
+    seats = rows(
+        "SELECT m.user_id, m.group_id, g.member_count FROM groups_membership m "
+        "JOIN groups_group g ON g.id = m.group_id",
+        "SELECT m.user_id, m.group_id, g.member_count FROM groups_membership m "
+        "JOIN groups_group g ON g.id = m.group_id WHERE m.user_id {in}",
+    )
+    if seats:
+        seat = np.asarray(seats, dtype=np.int64)
+        positions, found = _lookup(ids, seat[:, 0])
+        seat, positions = seat[found], positions[found]
+        group_ids, group_cols = np.unique(seat[:, 1], return_inverse=True)
+        shape = (n, len(group_ids))
+        ones = np.ones(len(seat), dtype=np.int32)
+        all_memberships = sparse.csr_matrix((ones, (positions, group_cols)), shape=shape)
+        small = seat[:, 2] <= BIG_GROUP
+        memberships = sparse.csr_matrix(
+            (ones[small], (positions[small], group_cols[small])), shape=shape
+        )
+    else:
+        all_memberships = memberships = sparse.csr_matrix((n, 1), dtype=np.int32)
+
+    profiles = rows(
+        "SELECT p.user_id, COALESCE(p.geoname_id, 0), COALESCE(p.sector_id, 0), p.needs, "
+        "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id",
+        "SELECT p.user_id, COALESCE(p.geoname_id, 0), COALESCE(p.sector_id, 0), p.needs, "
+        "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id "
+        "WHERE p.user_id {in}",
+    )
+    city = np.zeros(n, dtype=np.int64)
+    sector = np.zeros(n, dtype=np.int64)
+    inactive = np.zeros(n, dtype=bool)
+    vocabulary: dict[str, int] = {}
+    need_rows, need_cols, offer_rows, offer_cols = [], [], [], []
+    if profiles:
+        keys = np.fromiter((row[0] for row in profiles), dtype=np.int64, count=len(profiles))
+        positions, found = _lookup(ids, keys)
+        for row, position, ok in zip(profiles, positions, found, strict=True):
+            if not ok:
+                continue
+            _uid, geoname, sector_id, needs, offers, active = row
+            city[position] = geoname
+            sector[position] = sector_id
+            inactive[position] = not active
+            for text, out_rows, out_cols in (
+                (needs, need_rows, need_cols),
+                (offers, offer_rows, offer_cols),
+            ):
+                if not text:
+                    continue
+                for word in {w.lower() for w in WORD.findall(text)} - STOPWORDS:
+                    out_rows.append(position)
+                    out_cols.append(vocabulary.setdefault(word, len(vocabulary)))
+    width = max(len(vocabulary), 1)
+
+    def words(r, c):
+        return sparse.csr_matrix(
+            (np.ones(len(r), dtype=np.int32), (np.asarray(r, dtype=np.int64), c)),
+            shape=(n, width),
+        )
+
+    return SideData(
+        memberships=memberships,
+        all_memberships=all_memberships,
+        city=city,
+        sector=sector,
+        needs=words(need_rows, np.asarray(need_cols, dtype=np.int64)),
+        offers=words(offer_rows, np.asarray(offer_cols, dtype=np.int64)),
+        inactive=inactive,
+    )
+
+
+def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
+    """Pairs never to suggest, from the point of view of user_ids: pending requests either
+    way, dismissals, blocks either way. Existing connections and self come from the graph."""
+    n = len(graph.ids)
+    fragment, params = _in_list(user_ids)
+    open_statuses = [str(s) for s in ConnectionRequest.OPEN_STATUSES]
+    status_in = ",".join("%s" for _ in open_statuses)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sender_id, recipient_id FROM connections_connectionrequest "
+            f"WHERE status IN ({status_in}) AND (sender_id {fragment} OR recipient_id {fragment}) "
+            "UNION ALL SELECT blocker_id, blocked_id FROM connections_block "
+            f"WHERE blocker_id {fragment} OR blocked_id {fragment}",
+            open_statuses + params * 4,
+        )
+        both_ways = cursor.fetchall()
+        cursor.execute(
+            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",
+            params,
+        )
+        one_way = cursor.fetchall()
+    rows, cols = [], []
+    for a, b in both_ways:
+        rows += [a, b]
+        cols += [b, a]
+    for a, b in one_way:
+        rows.append(a)
+        cols.append(b)
+    if not rows:
+        return sparse.csr_matrix((n, n), dtype=np.int32)
+    r_pos, r_ok = _lookup(graph.ids, np.asarray(rows, dtype=np.int64))
+    c_pos, c_ok = _lookup(graph.ids, np.asarray(cols, dtype=np.int64))
+    keep = r_ok & c_ok
+    return sparse.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.int32), (r_pos[keep], c_pos[keep])), shape=(n, n)
+    )
+
+
+# Computing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Rows:
+    """Computed suggestions as parallel arrays (user ids, candidate ids, …)."""
+
+    user: np.ndarray
+    candidate: np.ndarray
+    rank: np.ndarray
+    mutual: np.ndarray
+    shared_groups: np.ndarray
+    same_city: np.ndarray
+    same_sector: np.ndarray
+    complementary: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list["Rows"]) -> "Rows":
+        if not parts:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(*(empty for _ in range(8)))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls._fields()))
+
+    @staticmethod
+    def _fields():
+        return (
+            "user",
+            "candidate",
+            "rank",
+            "mutual",
+            "shared_groups",
+            "same_city",
+            "same_sector",
+            "complementary",
+        )
+
+    def __len__(self) -> int:
+        return len(self.user)
+
+
+def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Indices of each row's k best entries, sorted by row then best first (ties: lower
+    column, i.e. the older account)."""
+    order = np.lexsort((col, -score, row))
+    rows_sorted = row[order]
+    starts = np.searchsorted(rows_sorted, rows_sorted, side="left")
+    return order[(np.arange(len(order)) - starts) < k]
+
+
+def compute_block(
+    graph: Graph,
+    side: SideData | None,
+    exclusions: sparse.csr_matrix,
+    block: np.ndarray,
+    k: int,
+) -> Rows:
+    """Top-k candidates for the members at graph indices `block`."""
+    adjacency = graph.adjacency
+    rows = adjacency[block]
+    mutual = (rows @ adjacency).tocsr()
+    pattern = mutual.copy()
+    if side is not None and side.memberships.nnz:
+        # Co-members of small groups are candidates too, with or without mutual connections.
+        pattern = (pattern + side.memberships[block] @ side.memberships.T).tocsr()
+    pattern.data = np.ones_like(pattern.data)
+    # Remove self, existing connections and excluded pairs.
+    n_block = len(block)
+    own = sparse.csr_matrix(
+        (np.ones(n_block, dtype=np.int32), (np.arange(n_block), block)), shape=pattern.shape
+    )
+    banned = (rows + own + exclusions[block]).tocsr()
+    banned.data = np.ones_like(banned.data)
+    keep = (pattern - pattern.multiply(banned)).tocoo()
+    keep.eliminate_zeros()
+    local_row, col = keep.row.astype(np.int64), keep.col.astype(np.int64)
+    if side is not None:
+        active = ~side.inactive[col]
+        local_row, col = local_row[active], col[active]
+    if not len(col):
+        return Rows.concat([])
+    mutual_counts = np.asarray(mutual[local_row, col]).ravel().astype(np.int64)
+    user_index = block[local_row]
+    shared = np.zeros(len(col), dtype=np.int64)
+    same_city = same_sector = complementary = np.zeros(len(col), dtype=bool)
+    if side is not None:
+        if side.all_memberships.nnz:
+            seats = side.all_memberships
+            shared = np.asarray(seats[user_index].multiply(seats[col]).sum(axis=1)).ravel()
+        same_city = (side.city[user_index] == side.city[col]) & (side.city[col] != 0)
+        same_sector = (side.sector[user_index] == side.sector[col]) & (side.sector[col] != 0)
+        if side.needs.nnz and side.offers.nnz:
+            they_help = side.needs[user_index].multiply(side.offers[col]).sum(axis=1)
+            we_help = side.offers[user_index].multiply(side.needs[col]).sum(axis=1)
+            complementary = (np.asarray(they_help).ravel() + np.asarray(we_help).ravel()) > 0
+    score = (
+        mutual_counts * MUTUAL_WEIGHT
+        + np.minimum(shared, GROUP_WEIGHT - 1) * GROUP_WEIGHT
+        + (same_city.astype(np.int64) + same_sector) * PLACE_WEIGHT
+        + complementary * COMPLEMENT_WEIGHT
+    )
+    chosen = top_per_row(local_row, col, score, k)
+    chosen_rows = local_row[chosen]
+    starts = np.searchsorted(chosen_rows, chosen_rows, side="left")
+    return Rows(
+        user=graph.ids[user_index[chosen]],
+        candidate=graph.ids[col[chosen]],
+        rank=(np.arange(len(chosen)) - starts + 1).astype(np.int64),
+        mutual=mutual_counts[chosen],
+        shared_groups=shared[chosen].astype(np.int64),
+        same_city=same_city[chosen].astype(bool),
+        same_sector=same_sector[chosen].astype(bool),
+        complementary=complementary[chosen].astype(bool),
+    )
+
+
+def compute(graph: Graph, user_ids: np.ndarray, side: SideData | None) -> Rows:
+    """Top-k rows for user_ids (members missing from the graph have no candidates)."""
+    user_ids = np.asarray(user_ids, dtype=np.int64)
+    indices, found = _lookup(graph.ids, user_ids)
+    indices = indices[found]
+    parts = []
+    for start in range(0, len(indices), BLOCK_ROWS):
+        block = indices[start : start + BLOCK_ROWS]
+        exclusions = load_exclusions(graph, graph.ids[block])
+        parts.append(compute_block(graph, side, exclusions, block, top_k()))
+    return Rows.concat(parts)
+
+
+# Writing ----------------------------------------------------------------------------------
+
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_SUGGESTION_COLUMNS = (
+    "user_id",
+    "candidate_id",
+    "rank",
+    "mutual_count",
+    "shared_groups",
+    "same_city",
+    "same_sector",
+    "complementary",
+    "computed_at",
+)
+_SUGGESTION_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l_user", ">i4"),
+        ("user", ">i8"),
+        ("l_candidate", ">i4"),
+        ("candidate", ">i8"),
+        ("l_rank", ">i4"),
+        ("rank", ">i2"),
+        ("l_mutual", ">i4"),
+        ("mutual", ">i4"),
+        ("l_shared", ">i4"),
+        ("shared", ">i4"),
+        ("l_city", ">i4"),
+        ("city", "u1"),
+        ("l_sector", ">i4"),
+        ("sector", "u1"),
+        ("l_complement", ">i4"),
+        ("complement", "u1"),
+        ("l_at", ">i4"),
+        ("at", ">i8"),
+    ]
+)
+
+
+def _binary_copy_payload(rows: Rows, now: datetime) -> bytes:
+    table = np.zeros(len(rows), dtype=_SUGGESTION_ROW)
+    table["n"] = len(_SUGGESTION_COLUMNS)
+    for length, field, values in (
+        (8, "user", rows.user),
+        (8, "candidate", rows.candidate),
+        (2, "rank", rows.rank),
+        (4, "mutual", rows.mutual),
+        (4, "shared", rows.shared_groups),
+        (1, "city", rows.same_city),
+        (1, "sector", rows.same_sector),
+        (1, "complement", rows.complementary),
+    ):
+        table[f"l_{field}"] = length
+        table[field] = values
+    table["l_at"] = 8
+    table["at"] = int((now - _PG_EPOCH).total_seconds() * 1_000_000)
+    header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+    return header + table.tobytes() + struct.pack(">h", -1)
+
+
+def lock_users(user_ids: Iterable[int]) -> None:
+    """Take the advisory locks of these members' buckets (PostgreSQL), in a fixed order."""
+    if not is_postgres():
+        return
+    buckets = sorted({int(pk) >> LOCK_BUCKET_BITS for pk in user_ids})
+    with connection.cursor() as cursor:
+        for bucket in buckets:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, bucket])
+
+
+def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None = None) -> int:
+    """Replace the suggestions of user_ids with rows, atomically (call inside atomic())."""
+    now = datetime.now(UTC)
+    with connection.cursor() as cursor:
+        if id_range is not None:
+            cursor.execute(
+                "DELETE FROM connections_suggestion WHERE user_id >= %s AND user_id < %s",
+                list(id_range),
+            )
+        elif len(user_ids):
+            for start in range(0, len(user_ids), 10000):
+                fragment, params = _in_list(user_ids[start : start + 10000])
+                cursor.execute(
+                    f"DELETE FROM connections_suggestion WHERE user_id {fragment}", params
+                )
+    if not len(rows):
+        return 0
+    if is_postgres():
+        columns = ", ".join(_SUGGESTION_COLUMNS)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY connections_suggestion ({columns}) FROM STDIN (FORMAT BINARY)"
+            ) as copy,
+        ):
+            copy.write(_binary_copy_payload(rows, now))
+    else:
+        Suggestion.objects.bulk_create(
+            [
+                Suggestion(
+                    user_id=int(u),
+                    candidate_id=int(c),
+                    rank=int(r),
+                    mutual_count=int(m),
+                    shared_groups=int(s),
+                    same_city=bool(ci),
+                    same_sector=bool(se),
+                    complementary=bool(co),
+                    computed_at=now,
+                )
+                for u, c, r, m, s, ci, se, co in zip(
+                    rows.user,
+                    rows.candidate,
+                    rows.rank,
+                    rows.mutual,
+                    rows.shared_groups,
+                    rows.same_city,
+                    rows.same_sector,
+                    rows.complementary,
+                    strict=True,
+                )
+            ],
+            batch_size=2000,
+        )
+    return len(rows)
+
+
+# Entry points -----------------------------------------------------------------------------
+
+
+def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
+    """Recompute and store the suggestions of these members; returns rows written.
+
+    With finish_claim, the stale marks claimed under that token are deleted in the same
+    transaction as the new rows: a crash before commit leaves them to be claimed again.
+    """
+    from connections.models import StaleSuggestions
+
+    ids = np.unique(np.fromiter((int(pk) for pk in user_ids), dtype=np.int64))
+    if not len(ids):
+        return 0
+    with transaction.atomic():
+        lock_users(ids)
+        graph = load_graph_around(ids)
+        rows = compute(graph, ids, load_side_data(graph, full=False))
+        written = write(ids, rows)
+        if finish_claim:
+            StaleSuggestions.objects.filter(claimed_by=finish_claim).delete()
+        return written
+
+
+def user_id_ranges(size: int) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of user ids with about `size` members each, covering every id."""
+    from profiles.models import User
+
+    ids = np.asarray(User.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
+    if not len(ids):
+        return []
+    edges = [int(pk) for pk in ids[::size]] + [int(ids[-1]) + 1]
+    edges[0] = 0
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _ids_in_range(lo: int, hi: int) -> np.ndarray:
+    from profiles.models import User
+
+    ids = User.objects.filter(pk__gte=lo, pk__lt=hi).order_by("pk").values_list("pk", flat=True)
+    return np.asarray(ids, dtype=np.int64)
+
+
+def recompute_range(
+    lo: int, hi: int, *, graph: Graph | None = None, side: SideData | None = None
+) -> int:
+    """Recompute members with lo <= id < hi and replace their rows in one transaction.
+
+    A Celery worker calls it alone and loads what it needs; recompute_all passes the graph
+    and side data it loaded once.
+    """
+    with transaction.atomic():
+        ids = _ids_in_range(lo, hi)
+        lock_users(ids)
+        if graph is None:
+            graph = load_full_graph(extra_ids=all_user_ids())
+            side = load_side_data(graph, full=True)
+        rows = compute(graph, ids, side)
+        return write(ids, rows, id_range=(lo, hi))
+
+
+def recompute_all(range_size: int = 20000, progress=None, *, with_side: bool = True) -> int:
+    """Recompute everyone in this process, range by range (the management command and the
+    benchmark; the beat task spreads the ranges over workers instead)."""
+    graph = load_full_graph(extra_ids=all_user_ids())
+    side = load_side_data(graph, full=True) if with_side else None
+    written = 0
+    for lo, hi in user_id_ranges(range_size):
+        written += recompute_range(lo, hi, graph=graph, side=side)
+        if progress is not None:
+            progress(lo, hi)
+    return written
+
+
+# Read helpers -----------------------------------------------------------------------------
+
+
+def dismiss(user, candidate_id: int) -> None:
+    Dismissal.objects.get_or_create(user=user, candidate_id=candidate_id)
+    Suggestion.objects.filter(user=user, candidate_id=candidate_id).delete()
