@@ -43,34 +43,3 @@ def test_reference_top_k_matches_dense_brute_force():
         expected = sorted(two_hop[node][two_hop[node] > 0].tolist(), reverse=True)[:5]
         assert result[node] == expected
 
-
-def test_one_mutual_connection_outweighs_every_tie_breaker():
-    """The engine drops candidates that can't reach the top k by mutual count alone
-    (_beyond_reach); that is exact only while the tie-breakers sum below one mutual."""
-    from connections import suggestions as engine
-
-    most_tie_breakers = (
-        (engine.GROUP_WEIGHT - 1) * engine.GROUP_WEIGHT
-        + 2 * engine.PLACE_WEIGHT
-        + engine.COMPLEMENT_WEIGHT
-    )
-    assert most_tie_breakers < engine.MUTUAL_WEIGHT
-
-
-def test_beyond_reach_keeps_every_row_top_k_by_mutual_count():
-    from connections.suggestions import _beyond_reach
-
-    rng = np.random.default_rng(9)
-    rows = rng.integers(0, 50, 5000)
-    cols = np.arange(5000)
-    mutual = rng.integers(1, 40, 5000)
-    kept_rows, kept_cols, kept_mutual = _beyond_reach(rows, cols, mutual, 50, 7)
-    assert len(kept_cols) < len(cols)
-    for row in range(50):
-        before = sorted(mutual[rows == row].tolist(), reverse=True)[:7]
-        mine = kept_mutual[kept_rows == row]
-        assert sorted(mine.tolist(), reverse=True)[:7] == before
-        # Whatever is dropped ranks below the k-th kept one.
-        dropped = np.setdiff1d(cols[rows == row], kept_cols[kept_rows == row])
-        if len(dropped):
-            assert mutual[dropped].max() < before[-1]
