@@ -42,4 +42,3 @@ def test_reference_top_k_matches_dense_brute_force():
     for node in range(n):
         expected = sorted(two_hop[node][two_hop[node] > 0].tolist(), reverse=True)[:5]
         assert result[node] == expected
-
