@@ -258,3 +258,12 @@ def test_a_mark_arriving_during_a_refresh_survives_it(triangle_world, dave):
     suggestions.refresh_for(claimed, finish_claim=token)
     row = StaleSuggestions.objects.get(user=dave)
     assert row.claimed_by == ""
+
+
+def test_deleting_a_member_deletes_their_suggestions_both_ways(triangle_world, alice, dave):
+    suggestions.recompute_all()
+    assert Suggestion.objects.filter(candidate=alice).exists()
+    assert Suggestion.objects.filter(user=alice).exists()
+    alice.delete()
+    assert not Suggestion.objects.filter(candidate_id=alice.pk).exists()
+    assert not Suggestion.objects.filter(user_id=alice.pk).exists()
