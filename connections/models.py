@@ -483,7 +483,7 @@ class StaleSuggestions(models.Model):
 
     # A claim older than this belongs to a dead worker and is claimed again.
     CLAIM_TIMEOUT = timedelta(minutes=5)
-    REFRESH_BATCH = 1000
+    REFRESH_BATCH = 2500
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
