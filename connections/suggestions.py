@@ -198,7 +198,7 @@ class SideData:
 
     memberships: sparse.csr_matrix  # members × groups (small groups only)
     all_memberships: sparse.csr_matrix  # members × groups, for counting shared groups
-    city: np.ndarray  # 0 = unknown
+    city: np.ndarray  # 0 = unknown or shown as region only (the flag must not reveal it)
     sector: np.ndarray  # 0 = unknown
     needs: sparse.csr_matrix  # members × words
     offers: sparse.csr_matrix
@@ -250,9 +250,11 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         all_memberships = memberships = sparse.csr_matrix((n, 1), dtype=np.int32)
 
     profiles = rows(
-        "SELECT p.user_id, COALESCE(p.geoname_id, 0), COALESCE(p.sector_id, 0), p.needs, "
+        "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id",
-        "SELECT p.user_id, COALESCE(p.geoname_id, 0), COALESCE(p.sector_id, 0), p.needs, "
+        "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id "
         "WHERE p.user_id {in}",
     )

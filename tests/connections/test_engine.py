@@ -279,3 +279,14 @@ def test_a_large_refresh_reads_the_whole_graph_and_writes_the_same_rows(db, monk
     Suggestion.objects.all().delete()
     suggestions.refresh_for(ids)  # 60 > 10: the whole-graph path
     assert set(Suggestion.objects.values_list("user_id", "candidate_id", "rank")) == expected
+
+
+def test_same_city_ignores_a_member_who_shows_only_the_region(bob, dave, make_user):
+    hidden = make_user("hidden@example.com", "Nasco Sta")
+    connect_all([(dave.pk, bob.pk), (hidden.pk, bob.pk)])
+    type(dave.profile).objects.filter(user=dave).update(geoname_id=3173435)
+    type(dave.profile).objects.filter(user=hidden).update(
+        geoname_id=3173435, location_visibility="region"
+    )
+    suggestions.refresh_for([dave.pk])
+    assert not dave.suggestions.get(candidate=hidden).same_city
