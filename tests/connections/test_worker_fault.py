@@ -1,0 +1,126 @@
+"""A real Celery worker on Redis, killed with SIGKILL in the middle of a recompute.
+
+The range task holds acks_late and reject_on_worker_lost, and writes its rows in one
+transaction: the killed attempt writes nothing, the redelivered one writes them all.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from config.celery import app
+from connections import suggestions
+from connections.models import Connection, Suggestion
+from connections.tasks import recompute_suggestions_range
+from profiles.models import User
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def snapshot() -> set[tuple]:
+    return set(
+        Suggestion.objects.values_list(
+            "user_id", "candidate_id", "rank", "mutual_count", "shared_groups"
+        )
+    )
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        return cursor.fetchone()[0]
+
+
+def pool_children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+@pytest.fixture
+def worker(tmp_path):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL: a real worker on Redis (CI step 2)")
+    db = settings.DATABASES["default"]
+    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_TESTING"}}
+    env |= {
+        "DEBUG": "true",
+        "CELERY_EAGER": "false",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": redis_url,
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
+         "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+         "--hostname", f"fault-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    app.conf.task_always_eager = False
+    yield process, tmp_path / "worker.log"
+    app.conf.task_always_eager = True
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_sigkill_mid_recompute_is_redelivered_and_rewrites_identical_rows(worker):
+    process, log = worker
+    rng = random.Random(7)
+    users = User.objects.bulk_create([User(email=f"f{i}@example.com") for i in range(300)])
+    ids = [u.pk for u in users]
+    pairs = {tuple(sorted(rng.sample(ids, 2))) for _ in range(1500)}
+    Connection.objects.bulk_create([Connection(user_low_id=a, user_high_id=b) for a, b in pairs])
+    suggestions.recompute_all()
+    expected = snapshot()
+    assert len(expected) > 1000
+    Suggestion.objects.all().delete()
+    lo, hi = 0, max(ids) + 1
+
+    # Hold the advisory locks the task needs, so it is caught inside its transaction.
+    from django.db import transaction
+
+    with transaction.atomic():
+        suggestions.lock_users(ids)
+        recompute_suggestions_range.delay(lo, hi)
+        wait_for(lambda: lock_waiters() > 0, 60, "the worker to block inside the task")
+        children = wait_for(lambda: pool_children(process.pid), 10, "the pool process")
+        for child in children:
+            os.kill(child, signal.SIGKILL)
+        wait_for(lambda: "WorkerLostError" in log.read_text(), 30, "the worker to see the loss")
+    # Locks released: the redelivered task runs to the end in the respawned pool process.
+    wait_for(lambda: "succeeded" in log.read_text(), 90, "the redelivered task to succeed")
+
+    assert snapshot() == expected
+    assert Suggestion.objects.count() == len(expected)  # no duplicates
+    text = log.read_text()
+    assert "Task connections.tasks.recompute_suggestions_range[" in text
+    # The one message ran twice: killed, then redelivered.
+    assert text.count("Task handler raised error: WorkerLostError") == 1
+    assert text.count("succeeded") == 1
