@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -68,7 +70,10 @@ def my_network(request: HttpRequest) -> HttpResponse:
     if query:
         connections = connections.filter(display_name__icontains=query)
     context = {
-        "page": Paginator(connections, CONNECTION_PAGE_SIZE).get_page(request.GET.get("pagina")),
+        # Lazy, like the suggestions: a fragment that doesn't show them runs no query.
+        "page": functools.cache(
+            lambda: Paginator(connections, CONNECTION_PAGE_SIZE).get_page(request.GET.get("pagina"))
+        ),
         "query": query,
         "incoming": ConnectionRequest.objects.incoming(user).select_related(
             "sender__profile__sector"
@@ -76,8 +81,10 @@ def my_network(request: HttpRequest) -> HttpResponse:
         "outgoing": ConnectionRequest.objects.outgoing(user).select_related(
             "recipient__profile__sector"
         )[:REQUESTS_SHOWN],
-        "suggestions": lambda: network.explained(
-            user, network.suggestions_for(user)[: network.SUGGESTIONS_SHOWN]
+        "suggestions": functools.cache(
+            lambda: network.explained(
+                user, network.suggestions_for(user)[: network.SUGGESTIONS_SHOWN]
+            )
         ),
         "blocked": Block.objects.filter(blocker=user).select_related("blocked__profile"),
         "message_max": REQUEST_MESSAGE_MAX,

@@ -29,7 +29,7 @@ def test_shows_connections_incoming_and_outgoing_requests(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert [u.pk for u in response.context["page"].object_list] == [alice.pk]
+    assert [u.pk for u in response.context["page"]().object_list] == [alice.pk]
     assert [r.sender_id for r in response.context["incoming"]] == [bob.pk]
     assert [r.recipient_id for r in response.context["outgoing"]] == [carol.pk]
     assert "Ciao Davide!" in html and "Ciao Carolina!" in html
@@ -52,10 +52,10 @@ def test_connections_are_paginated_and_searchable(dave_client, dave, make_user, 
     second = dave_client.get("/rete/?pagina=2")
     found = dave_client.get("/rete/?q=membro 07")
 
-    assert len(first.context["page"].object_list) == 30
-    assert first.context["page"].paginator.count == 35
-    assert len(second.context["page"].object_list) == 5
-    assert [u.display_name for u in found.context["page"].object_list] == ["Membro 07"]
+    assert len(first.context["page"]().object_list) == 30
+    assert first.context["page"]().paginator.count == 35
+    assert len(second.context["page"]().object_list) == 5
+    assert [u.display_name for u in found.context["page"]().object_list] == ["Membro 07"]
 
 
 def test_htmx_part_returns_only_the_connections_fragment(dave_client, dave, alice, connect):
