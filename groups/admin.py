@@ -2,7 +2,20 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from groups.models import Ban, Group, JoinRequest, Membership, ModerationLog, Sector
+from groups.models import (
+    Answer,
+    Ban,
+    Comment,
+    Group,
+    JoinRequest,
+    Membership,
+    ModerationLog,
+    PostReport,
+    PostRevision,
+    Question,
+    Sector,
+    Vote,
+)
 
 
 @admin.register(Sector)
@@ -122,3 +135,113 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Q&A ----------------------------------------------------------------------------------------
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("deleted")
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Deleted")), ("no", _("Visible"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+class PostRevisionInline(admin.TabularInline):
+    model = PostRevision
+    extra = 0
+    fields = ["created_at", "edited_by", "title", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PostAdmin(admin.ModelAdmin):
+    """Questions and answers are both Posts; each gets its own admin list."""
+
+    list_filter = ["group__visibility", "group", DeletedFilter, "created_at"]
+    search_fields = ["title", "body", "author__email", "author__display_name", "group__name"]
+    autocomplete_fields = ["group", "author"]
+    list_select_related = ["group", "author"]
+    readonly_fields = ["score", "answer_count", "is_accepted", "edited_at", "deleted_at"]
+    date_hierarchy = "created_at"
+    inlines = [PostRevisionInline]
+    actions = ["soft_delete_selected"]
+
+    def has_add_permission(self, request):
+        # Posts come from the group pages, which check seats, links and counters.
+        return False
+
+    @admin.action(description=_("Delete the selected posts (softly)"))
+    def soft_delete_selected(self, request, queryset):
+        deleted = sum(post.soft_delete(by=request.user) for post in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d post deleted.", "%(count)d posts deleted.", deleted)
+            % {"count": deleted},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Question)
+class QuestionAdmin(PostAdmin):
+    list_display = ["title", "group", "author", "answer_count", "score", "created_at", "deleted_at"]
+    fields = ["group", "author", "title", "body", *PostAdmin.readonly_fields]
+
+
+@admin.register(Answer)
+class AnswerAdmin(PostAdmin):
+    list_display = ["__str__", "question", "group", "author", "score", "is_accepted", "created_at"]
+    list_filter = ["is_accepted", *PostAdmin.list_filter]
+    list_select_related = ["group", "author", "question"]
+    fields = ["group", "question", "author", "body", *PostAdmin.readonly_fields]
+    raw_id_fields = ["question"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "post", "author", "created_at", "deleted_at"]
+    list_filter = ["post__group", DeletedFilter, "created_at"]
+    search_fields = ["body", "author__email", "author__display_name"]
+    autocomplete_fields = ["author"]
+    raw_id_fields = ["post"]
+    list_select_related = ["post", "author"]
+    readonly_fields = ["deleted_at", "deleted_by"]
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    list_display = ["user", "post", "value", "created_at"]
+    list_filter = ["value", "post__kind", "post__group"]
+    search_fields = ["user__email", "user__display_name", "post__title", "post__body"]
+    list_select_related = ["user", "post"]
+
+    # Votes change scores: they are cast on the site, under a row lock, never here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PostReport)
+class PostReportAdmin(admin.ModelAdmin):
+    list_display = ["post", "reason", "reporter", "created_at", "resolved_at", "resolved_by"]
+    list_filter = ["reason", "post__group", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["note", "post__title", "post__body", "reporter__email"]
+    raw_id_fields = ["post"]
+    autocomplete_fields = ["reporter", "resolved_by"]
+    list_select_related = ["post", "reporter", "resolved_by"]

@@ -1144,6 +1144,37 @@ class Post(models.Model):
             return PostReport.objects.get(post=self, reporter=user)
 
 
+class _KindManager(models.Manager.from_queryset(PostQuerySet)):
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=self.kind)
+
+
+class Question(Post):
+    """Questions only, for the admin."""
+
+    objects = _KindManager(Post.Kind.QUESTION)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+
+class Answer(Post):
+    """Answers only, for the admin."""
+
+    objects = _KindManager(Post.Kind.ANSWER)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+
 class Comment(models.Model):
     """A short clarification under a question or an answer."""
 

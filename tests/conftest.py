@@ -115,7 +115,7 @@ def pytest_collection_modifyitems(config, items):
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     needs_postgres = pytest.mark.skip(
-        reason="race test: SQLite ignores row locks; runs on PostgreSQL (DATABASE_URL, CI step 2)"
+        reason="needs PostgreSQL (row locks, full-text search): set DATABASE_URL, CI step 2"
     )
     for item in items:
         if "postgres" in item.keywords:

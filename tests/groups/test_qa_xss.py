@@ -1,0 +1,119 @@
+"""The XSS corpus through every place the Q&A shows member text: titles, question and answer
+bodies, comments, previews, the thread list, the group page, search and the edit history.
+
+Each page is audited as a whole: no script but ours, no event handler, no hx-* or data-hx-*
+attribute a member could have written, no dangerous URL scheme, no embedded document."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from groups.models import Comment, Post
+from tests.test_markdown import unsafe_parts
+from tests.xss_payloads import XSS_PAYLOADS
+
+EMBEDS = {"iframe", "object", "embed", "svg", "math", "base", "style", "template", "frame"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "background"}
+
+
+class PageAudit(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in EMBEDS:
+            self.problems.append(f"<{tag}>")
+        if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
+            self.problems.append("inline <script>")
+        if tag == "meta" and "http-equiv" in attributes:
+            self.problems.append("<meta http-equiv>")
+        if tag == "link" and not (attributes.get("href") or "").startswith("/static/"):
+            self.problems.append(f"<link href={attributes.get('href')!r}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name.startswith(("hx-on", "data-hx")):
+                self.problems.append(f"{name}= on <{tag}>")
+            if name in ("style", "srcdoc"):
+                self.problems.append(f"{name}= on <{tag}>")
+            if name == "hx-trigger" and "load" in value:
+                self.problems.append("hx-trigger=load")
+            if name in ("hx-get", "hx-post") and not value.startswith(("/gruppi/", "?")):
+                self.problems.append(f"{name}={value!r}")
+            if name in URL_ATTRIBUTES:
+                scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value, re.I)
+                if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+                    self.problems.append(f"{name}={value!r}")
+
+
+def audit(response) -> list[str]:
+    assert response.status_code in (200, 400), response.status_code
+    checker = PageAudit()
+    checker.feed(response.content.decode())
+    checker.close()
+    return checker.problems
+
+
+def test_the_corpus_is_large_enough():
+    assert len(XSS_PAYLOADS) >= 60
+
+
+def test_the_audit_catches_what_it_should():
+    class Fake:
+        status_code = 200
+        content = b'<p onclick="x"></p><a href="javascript:alert(1)"></a><div hx-on:click=x></div>'
+
+    assert len(audit(Fake())) == 3
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_payload_never_renders_live_markup(
+    payload, closed_group, bob, bob_client, alice_client, moderator_client
+):
+    slug = closed_group.slug
+    title = f"Domanda {payload}"[:200]
+    ask_url = reverse("groups:ask", args=[slug])
+    preview = bob_client.post(
+        ask_url, {"title": title, "body": payload, "preview": "1"}, headers={"HX-Request": "true"}
+    )
+    assert audit(preview) == []
+    response = bob_client.post(ask_url, {"title": title, "body": payload})
+    assert response.status_code == 302
+    question = Post.objects.get(author=bob)
+    alice_client.post(reverse("groups:answer", args=[slug, question.pk]), {"body": payload})
+    answer = question.answers.get()
+    moderator_client.post(reverse("groups:comment", args=[slug, answer.pk]), {"body": payload})
+    assert Comment.objects.get().body == payload  # stored as source
+    bob_client.post(
+        reverse("groups:post_edit", args=[slug, question.pk]),
+        {"title": "Titolo sistemato?", "body": payload + " (modificato)"},
+    )
+
+    pages = [
+        bob_client.get(reverse("groups:thread", args=[slug, question.pk])),
+        bob_client.get(reverse("groups:threads", args=[slug])),
+        bob_client.get(closed_group.get_absolute_url()),
+        bob_client.get(reverse("groups:search"), {"q": "Domanda"}),
+        bob_client.get(reverse("groups:post_history", args=[slug, question.pk])),
+        alice_client.post(
+            reverse("groups:answer", args=[slug, question.pk]),
+            {"body": payload, "preview": "1"},
+            headers={"HX-Request": "true"},
+        ),
+        moderator_client.post(
+            reverse("groups:comment", args=[slug, answer.pk]),
+            {"body": payload},
+            headers={"HX-Request": "true"},
+        ),
+    ]
+    for page in pages:
+        assert audit(page) == []
+    stored = [p.body_html for p in Post.objects.all()] + [
+        c.body_html for c in Comment.objects.all()
+    ]
+    for html in stored:
+        assert unsafe_parts(html) == [], html
