@@ -241,8 +241,11 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "-joined_at", "-pk"
         )[:8]
         threads = group.posts.alive().questions()
+        accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
         context["recent_threads"] = list(
-            threads.select_related("author").order_by("-last_activity_at", "-pk")[:5]
+            threads.select_related("author")
+            .annotate(has_accepted=Exists(accepted))
+            .order_by("-last_activity_at", "-pk")[:5]
         )
         for question in context["recent_threads"]:
             question.group = group

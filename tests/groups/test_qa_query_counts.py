@@ -83,3 +83,21 @@ def test_group_page_queries_with_threads(
     assert response.status_code == 200
     assert response.content.count(b'data-testid="thread-row"') == 5
     assert f"{size - 1} domande aspettano".encode() in response.content
+
+
+@pytest.mark.parametrize("size", [5, 200])
+def test_search_page_queries(
+    bob_client, bob, closed_group, open_group, size, django_assert_num_queries
+):
+    Post.objects.bulk_create(
+        Post(group=group, kind="question", author=bob, title=f"Tariffe {i}?", body="…")
+        for i in range(size)
+        for group in (closed_group, open_group)
+    )
+
+    # session, user, count, page of threads with authors and groups, badge
+    with django_assert_num_queries(5):
+        response = bob_client.get(reverse("groups:search"), {"q": "Tariffe"})
+
+    assert response.status_code == 200
+    assert response.content.count(b'data-testid="thread-row"') == min(2 * size, 20)

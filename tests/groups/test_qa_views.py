@@ -293,3 +293,15 @@ def test_answer_links_lead_to_their_thread(bob_client, answer):
 
     assert response.status_code == 302
     assert response["Location"].endswith(f"#post-{answer.pk}")
+
+
+def test_the_thread_page_speaks_english_too(bob_client, answer, bob):
+    bob.language = "en"
+    bob.save(update_fields=["language"])
+    bob_client.cookies["django_language"] = "en"
+
+    response = bob_client.get(thread_url(answer.question), headers={"Accept-Language": "en"})
+
+    content = response.content.decode()
+    assert "Accept this answer" in content and "1 answer" in content
+    assert "Accetta questa risposta" not in content
