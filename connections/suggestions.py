@@ -23,12 +23,12 @@ from scipy import sparse
 
 from connections.models import ConnectionRequest, Dismissal, Suggestion
 
-# Score weights: mutual connections dominate, then shared groups, then the same city or
-# sector, then complementary needs and offers.
-MUTUAL_WEIGHT = 1 << 24
-GROUP_WEIGHT = 1 << 12
-PLACE_WEIGHT = 4
-COMPLEMENT_WEIGHT = 1
+# Mutual counts at or above this share one histogram bucket (and go to the exact sort).
+HISTOGRAM_CAP = 64
+# Tie-breakers after the mutual count, packed in 7 bits: shared groups (up to 15), then the
+# same city and the same sector, then complementary needs and offers.
+TIE_BREAK_CAP = 128
+BANNED = 1 << 30
 # Groups bigger than this don't generate candidates on their own (everyone would be
 # everyone's candidate); they still count when both members share a smaller signal.
 BIG_GROUP = 2000
@@ -375,13 +375,32 @@ class Rows:
         return len(self.user)
 
 
-def top_per_row(row: np.ndarray, col: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Indices of each row's k best entries, sorted by row then best first (ties: lower
-    column, i.e. the older account)."""
-    order = np.lexsort((col, -score, row))
-    rows_sorted = row[order]
-    starts = np.searchsorted(rows_sorted, rows_sorted, side="left")
-    return order[(np.arange(len(order)) - starts) < k]
+def split_at_threshold(
+    row: np.ndarray, value: np.ndarray, need: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, find the highest value t such that at least need[row] entries have a value
+    >= t (a histogram per row, no sort). Returns the entries surely in (value > t, or every
+    entry of a row that has fewer than it needs), the ties at t, and how many ties each row
+    still needs. Values must lie in [0, cap)."""
+    n_rows = len(need)
+    histogram = np.bincount(row * cap + value, minlength=n_rows * cap).reshape(n_rows, cap)
+    at_least = np.cumsum(histogram[:, ::-1], axis=1)[:, ::-1]
+    reaches = at_least >= need[:, None]
+    threshold = np.where(reaches.any(axis=1), cap - 1 - np.argmax(reaches[:, ::-1], axis=1), -1)
+    at = threshold[row]
+    sure = value > at
+    tie = value == at
+    still_needed = need - np.bincount(row[sure], minlength=n_rows)
+    return sure, tie, still_needed
+
+
+def first_per_row(row: np.ndarray, mask: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """Indices of the first need[row] masked entries of each row, in array order."""
+    index = np.flatnonzero(mask)
+    rows = row[index]
+    starts = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(need)))])
+    position = np.arange(len(index)) - starts[rows]
+    return index[position < need[rows]]
 
 
 def compute_block(
@@ -391,31 +410,53 @@ def compute_block(
     block: np.ndarray,
     k: int,
 ) -> Rows:
-    """Top-k candidates for the members at graph indices `block`."""
+    """Top-k candidates for the members at graph indices `block`.
+
+    Ranking: mutual connections, then the tie-breakers, then the lower user id (the older
+    account), so the same data always gives the same list, whichever graph it came from.
+    The selection is linear: a histogram threshold on the mutual count, another on the
+    tie-breakers within the remaining ties, then the first ties by id; only the at most k
+    survivors per row are sorted.
+    """
     adjacency = graph.adjacency
     rows = adjacency[block]
-    mutual = (rows @ adjacency).tocsr()
-    pattern = mutual.copy()
+    # Twice the mutual count, plus one for a co-member of a small group: one matrix holds
+    # both kinds of candidate, and mutual = value // 2.
+    candidates = (rows @ adjacency).tocsr()
+    candidates.data *= 2
     if side is not None and side.memberships.nnz:
-        # Co-members of small groups are candidates too, with or without mutual connections.
-        pattern = (pattern + side.memberships[block] @ side.memberships.T).tocsr()
-    pattern.data = np.ones_like(pattern.data)
-    # Remove self, existing connections and excluded pairs.
+        co_members = (side.memberships[block] @ side.memberships.T).tocsr()
+        co_members.data = np.ones_like(co_members.data)
+        candidates = (candidates + co_members).tocsr()
+    # Self, existing connections and excluded pairs go negative, then are filtered out
+    # with the zeros (one sparse addition, no elementwise product).
     n_block = len(block)
     own = sparse.csr_matrix(
-        (np.ones(n_block, dtype=np.int32), (np.arange(n_block), block)), shape=pattern.shape
+        (np.ones(n_block, dtype=np.int32), (np.arange(n_block), block)), shape=candidates.shape
     )
     banned = (rows + own + exclusions[block]).tocsr()
-    banned.data = np.ones_like(banned.data)
-    keep = (pattern - pattern.multiply(banned)).tocoo()
-    keep.eliminate_zeros()
-    local_row, col = keep.row.astype(np.int64), keep.col.astype(np.int64)
+    banned.data = np.full_like(banned.data, BANNED)
+    candidates = (candidates - banned).tocsr()
+    candidates.sort_indices()
+    local_row = np.repeat(np.arange(n_block, dtype=np.int64), np.diff(candidates.indptr))
+    keep = candidates.data > 0
     if side is not None:
-        active = ~side.inactive[col]
-        local_row, col = local_row[active], col[active]
+        keep &= ~side.inactive[candidates.indices]
+    local_row, col = local_row[keep], candidates.indices[keep].astype(np.int64)
+    mutual = (candidates.data[keep] // 2).astype(np.int64)
     if not len(col):
         return Rows.concat([])
-    mutual_counts = np.asarray(mutual[local_row, col]).ravel().astype(np.int64)
+
+    need = np.full(n_block, k, dtype=np.int64)
+    capped = np.minimum(mutual, HISTOGRAM_CAP - 1)
+    sure, tie, need = split_at_threshold(local_row, capped, need, HISTOGRAM_CAP)
+    # Counts past the cap share a bucket: send those ties to the exact sort.
+    sure |= tie & (capped == HISTOGRAM_CAP - 1)
+    tie &= capped < HISTOGRAM_CAP - 1
+    hopeful = np.flatnonzero(sure | tie)
+    local_row, col, mutual = local_row[hopeful], col[hopeful], mutual[hopeful]
+    sure, tie = sure[hopeful], tie[hopeful]
+
     user_index = block[local_row]
     shared = np.zeros(len(col), dtype=np.int64)
     same_city = same_sector = complementary = np.zeros(len(col), dtype=bool)
@@ -429,24 +470,30 @@ def compute_block(
             they_help = side.needs[user_index].multiply(side.offers[col]).sum(axis=1)
             we_help = side.offers[user_index].multiply(side.needs[col]).sum(axis=1)
             complementary = (np.asarray(they_help).ravel() + np.asarray(we_help).ravel()) > 0
-    score = (
-        mutual_counts * MUTUAL_WEIGHT
-        + np.minimum(shared, GROUP_WEIGHT - 1) * GROUP_WEIGHT
-        + (same_city.astype(np.int64) + same_sector) * PLACE_WEIGHT
-        + complementary * COMPLEMENT_WEIGHT
+    tie_break = (
+        np.minimum(shared, 15) * 8
+        + (same_city.astype(np.int64) + same_sector) * 2
+        + complementary.astype(np.int64)
     )
-    chosen = top_per_row(local_row, col, score, k)
-    chosen_rows = local_row[chosen]
-    starts = np.searchsorted(chosen_rows, chosen_rows, side="left")
+    sure2, tie2, need = split_at_threshold(
+        local_row, np.where(tie, tie_break, 0), np.where(need > 0, need, 0), TIE_BREAK_CAP
+    )
+    chosen = np.flatnonzero(sure | (tie & sure2))
+    chosen = np.union1d(chosen, first_per_row(local_row, tie & tie2, need))
+    score = mutual[chosen] * TIE_BREAK_CAP + tie_break[chosen]
+    order = chosen[np.lexsort((col[chosen], -score, local_row[chosen]))]
+    chosen_rows = local_row[order]
+    position = np.arange(len(order)) - np.searchsorted(chosen_rows, chosen_rows, side="left")
+    order, position = order[position < k], position[position < k]
     return Rows(
-        user=graph.ids[user_index[chosen]],
-        candidate=graph.ids[col[chosen]],
-        rank=(np.arange(len(chosen)) - starts + 1).astype(np.int64),
-        mutual=mutual_counts[chosen],
-        shared_groups=shared[chosen].astype(np.int64),
-        same_city=same_city[chosen].astype(bool),
-        same_sector=same_sector[chosen].astype(bool),
-        complementary=complementary[chosen].astype(bool),
+        user=graph.ids[user_index[order]],
+        candidate=graph.ids[col[order]],
+        rank=position + 1,
+        mutual=mutual[order],
+        shared_groups=shared[order].astype(np.int64),
+        same_city=same_city[order].astype(bool),
+        same_sector=same_sector[order].astype(bool),
+        complementary=complementary[order].astype(bool),
     )
 
 
