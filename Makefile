@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := .venv/bin/python manage.py
 PORT ?= 8000
 
-.PHONY: run test setup venv messages seed bench lint format
+.PHONY: run test setup venv messages seed bench bench-suggestions lint format
 
 venv: .venv/.synced
 
@@ -46,6 +46,22 @@ test: venv messages
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
 	.venv/bin/pytest $(PYTEST_ARGS)
+
+## make bench: every benchmark (PostgreSQL). Each one adds itself as `bench: bench-<name>`.
+bench:
+
+## make bench-suggestions: "people you may know" at 10k and 100k users, two graph kinds, against
+## the scipy floor, plus refresh latency with a real Celery worker (wipes its own DB and Redis db).
+BENCH_SUGGESTIONS_DB ?= gilda_bench_conn
+BENCH_SUGGESTIONS_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_SUGGESTIONS_DB) \
+	REDIS_URL=redis://127.0.0.1:6379/6 CELERY_EAGER=false MAIL_URL=locmem:// \
+	SECRET_KEY=bench-suggestions-not-a-secret-$(shell printf '%060d' 0)
+bench: bench-suggestions
+bench-suggestions: venv
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_SUGGESTIONS_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_SUGGESTIONS_DB)
+	$(BENCH_SUGGESTIONS_ENV) $(MANAGE) migrate --noinput -v 0
+	$(BENCH_SUGGESTIONS_ENV) .venv/bin/python -m connections.bench $(BENCH_ARGS)
 
 lint:
 	.venv/bin/ruff check .

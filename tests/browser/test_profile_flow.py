@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from profiles import gazetteer
 from profiles.models import Profile, Skill
 from tests.conftest import PASSWORD
 
@@ -35,12 +36,26 @@ def photo(tmp_path):
 
 
 def test_a_new_member_completes_their_profile_on_a_phone(
-    live_server, phone_page, page, screenshot, make_user, settings, tmp_path, photo, sector, bob
+    live_server,
+    phone_page,
+    page,
+    screenshot,
+    make_user,
+    settings,
+    tmp_path,
+    photo,
+    sector,
+    bob,
+    carol,
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     Skill.objects.create(name="Copywriting", is_approved=True)
     Skill.objects.create(name="Copy per il vino", is_approved=True)
     giulia = make_user("giulia@example.com", "Giulia Conti")
+    # Bob works in Milano; Carolina, farther away, in Roma.
+    for member, city in ((bob, "Milano"), (carol, "Roma")):
+        member.profile.set_location(gazetteer.find(city))
+        member.profile.save()
     desktop, page = page, phone_page
     base = live_server.url
 
@@ -137,4 +152,23 @@ def test_a_new_member_completes_their_profile_on_a_phone(
     expect(desktop.locator("[data-testid=avatar-img]")).to_be_visible()
     assert desktop.locator("[data-testid^=edit-]").count() == 0
     screenshot(desktop, "profiles-05-seen-by-a-member-desktop")
+    assert desktop.console_errors == []
+
+    # Bob's directory, sorted "near me", finds Giulia in Bergamo first, about 42 km away.
+    desktop.goto(f"{base}/persone/")
+    # The filters apply as they change (htmx); no need to press "Cerca".
+    with desktop.expect_response(lambda r: "ordine=vicino" in r.url):
+        desktop.select_option("#id_ordine", "vicino")
+    first = desktop.locator("[data-testid=member-card]").first
+    expect(first).to_have_attribute("data-member", str(giulia.pk))
+    expect(first.locator("[data-testid=distance]")).to_have_text(re.compile(r"^4[0-9] km$"))
+    # Roma (about 480 km) is beyond the default radius; within 500 km it comes last.
+    cards = desktop.locator("[data-testid=member-card]")
+    expect(cards).to_have_count(1)
+    with desktop.expect_response(lambda r: "raggio=500" in r.url):
+        desktop.select_option("#id_raggio", "500")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_have_attribute("data-member", str(giulia.pk))
+    expect(cards.last).to_have_attribute("data-member", str(carol.pk))
+    screenshot(desktop, "profiles-06-directory-near-me-desktop")
     assert desktop.console_errors == []

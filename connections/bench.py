@@ -1,0 +1,612 @@
+"""Benchmark of "people you may know" on PostgreSQL and Redis (`make bench-suggestions`).
+
+    .venv/bin/python -m connections.bench [--sizes 10000,100000] [--kinds community,pa]
+
+For each size and graph kind (connections/graphs.py, fixed seed, average degree 20), in
+fresh subprocesses so each peak memory is its own:
+  1. load:       generate the graph; TRUNCATE; COPY users, profiles and connections.
+  2. recompute:  connections.suggestions.recompute_all(), end to end (binary COPY in,
+                 sparse compute, binary COPY out), with the read/compute/write split.
+  3. reference:  the floor, top-K by mutual count with scipy `A @ A` on the in-memory graph
+                 (self and existing connections excluded, top-K per row by one sort), and
+                 the check that the stored top-K mutual counts equal it for sampled users.
+Then, on the last (largest) preferential-attachment graph, with a real Celery worker on
+Redis (2 processes): latency from accepting a connection request to refreshed suggestions,
+for ordinary members and for a hub with 5,000 connections.
+
+Wipes the database it is pointed at: use a dedicated one (the Makefile uses
+gilda_bench_conn and Redis db 6).
+"""
+
+import argparse
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT = "BENCH-RESULT "
+SEED = 2026
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def graph_seed(kind: str, n: int) -> int:
+    return SEED + n + (0 if kind == "community" else 1)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("The benchmark runs on PostgreSQL: set DATABASE_URL.")
+
+
+# 1. Load ---------------------------------------------------------------------------------
+
+TRUNCATE = (
+    "TRUNCATE profiles_user, profiles_profile, connections_connection, "
+    "connections_connectionrequest, connections_suggestion, connections_stalesuggestions, "
+    "connections_dismissal, connections_block RESTART IDENTITY CASCADE"
+)
+
+
+def _binary_pairs(low: np.ndarray, high: np.ndarray, created_us: int) -> bytes:
+    row = np.dtype(
+        [
+            ("n", ">i2"),
+            ("l1", ">i4"),
+            ("a", ">i8"),
+            ("l2", ">i4"),
+            ("b", ">i8"),
+            ("l3", ">i4"),
+            ("t", ">i8"),
+        ]
+    )
+    table = np.zeros(len(low), dtype=row)
+    table["n"] = 3
+    table["l1"] = table["l2"] = table["l3"] = 8
+    table["a"], table["b"], table["t"] = low, high, created_us
+    header = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+    return header + table.tobytes() + b"\xff\xff"
+
+
+def _pg_micros(moment: datetime) -> int:
+    return int((moment - datetime(2000, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
+
+
+def load(kind: str, n: int, edges_file: str) -> dict:
+    from django.db import connection
+
+    from connections.graphs import generate
+
+    started = time.perf_counter()
+    low, high = generate(kind, n, seed=graph_seed(kind, n))
+    generated = time.perf_counter() - started
+    np.savez(edges_file, low=low, high=high, n=n)
+    now = datetime.now(UTC)
+    stamp = now.isoformat()
+    started = time.perf_counter()
+    users = "".join(
+        f"{i}\t!\tf\tf\tt\t{stamp}\tbench{i}@bench.gilda.test\tBench {i}\tit\n"
+        for i in range(1, n + 1)
+    )
+    profiles = "".join(
+        f"{i}\t\t\t\t\t\tcity\tmembers\t\t\t\t{stamp}\t{stamp}\t\t\t\t\n" for i in range(1, n + 1)
+    )
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        raw.execute(TRUNCATE)
+        # The RI triggers would check 2 million foreign keys one by one: the data is
+        # generated consistent, so load as a replica (superuser) and check in bulk below.
+        raw.execute("SET session_replication_role = replica")
+        with raw.copy(
+            "COPY profiles_user (id, password, is_superuser, is_staff, is_active, date_joined, "
+            "email, display_name, language) FROM STDIN"
+        ) as copy:
+            copy.write(users)
+        with raw.copy(
+            "COPY profiles_profile (user_id, headline, bio, city, region, country, "
+            "location_visibility, connections_visibility, needs, offers, open_to, created_at, "
+            "updated_at, avatar, bio_html, linkedin_url, website) FROM STDIN"
+        ) as copy:
+            copy.write(profiles)
+        with raw.copy(
+            "COPY connections_connection (user_low_id, user_high_id, created_at) "
+            "FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(_binary_pairs(low + 1, high + 1, _pg_micros(now)))
+        raw.execute("SET session_replication_role = DEFAULT")
+        raw.execute("SELECT setval(pg_get_serial_sequence('profiles_user', 'id'), %s)", [n])
+        raw.execute(
+            "SELECT count(*) FROM connections_connection c LEFT JOIN profiles_user u "
+            "ON u.id = c.user_high_id WHERE u.id IS NULL"
+        )
+        assert raw.fetchone()[0] == 0
+        raw.execute("ANALYZE profiles_user, profiles_profile, connections_connection")
+    loaded = time.perf_counter() - started
+    degree = np.bincount(np.concatenate([low, high]), minlength=n)
+    return {
+        "kind": kind,
+        "n": n,
+        "edges": int(len(low)),
+        "max_degree": int(degree.max()),
+        "median_degree": float(np.median(degree)),
+        "generate_s": generated,
+        "load_s": loaded,
+    }
+
+
+# 2. Our full recompute -----------------------------------------------------------------------
+
+
+def recompute() -> dict:
+    from connections import suggestions
+    from connections.models import Suggestion
+
+    spent = {"read": 0.0, "compute": 0.0, "write": 0.0}
+
+    def timed(phase, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[phase] += time.perf_counter() - started
+
+        return wrapper
+
+    # Timers wrapped around the engine's own steps, from outside; behaviour unchanged.
+    for name, phase in (
+        ("load_full_graph", "read"),
+        ("load_side_data", "read"),
+        ("all_user_ids", "read"),
+        ("_ids_in_range", "read"),
+        ("user_id_ranges", "read"),
+        ("compute", "compute"),
+        ("write", "write"),
+    ):
+        setattr(suggestions, name, timed(phase, getattr(suggestions, name)))
+    started = time.perf_counter()
+    written = suggestions.recompute_all()
+    total = time.perf_counter() - started
+    assert Suggestion.objects.count() == written
+    return {
+        "recompute_s": total,
+        "rows": written,
+        **{f"{phase}_s": seconds for phase, seconds in spent.items()},
+        "recompute_peak_mb": peak_mb(),
+    }
+
+
+# 3. The scipy floor and the sample check -----------------------------------------------------
+
+
+def reference_top_k(
+    low: np.ndarray, high: np.ndarray, n: int, k: int, block: int = 4096, keep_rows=()
+) -> dict[int, list[int]]:
+    """Top-k mutual counts for every node (A @ A minus self and neighbours, one packed sort
+    per block of rows); returns the sorted counts of the nodes in keep_rows."""
+    ones = np.ones(2 * len(low), dtype=np.int32)
+    adjacency = sparse.csr_matrix(
+        (ones, (np.concatenate([low, high]), np.concatenate([high, low]))), shape=(n, n)
+    )
+    keep_rows = np.asarray(sorted(keep_rows), dtype=np.int64)
+    kept: dict[int, list[int]] = {}
+    big = np.int32(1 << 30)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        rows = adjacency[start:stop]
+        size = stop - start
+        own = sparse.csr_matrix(
+            (np.ones(size, dtype=np.int32), (np.arange(size), np.arange(start, stop))),
+            shape=(size, n),
+        )
+        # Self and neighbours pushed negative, then dropped.
+        two_hop = (rows @ adjacency - (rows + own) * big).tocsr()
+        positive = two_hop.data > 0
+        local = np.repeat(np.arange(size, dtype=np.int64), np.diff(two_hop.indptr))[positive]
+        # Row, then count descending, then column: one int64 sort gives every row's top k.
+        keys = local << 42
+        keys |= ((1 << 21) - 1 - two_hop.data[positive].astype(np.int64)) << 21
+        keys |= two_hop.indices[positive]
+        keys.sort()
+        per_row = np.bincount(local, minlength=size)
+        starts = np.cumsum(per_row) - per_row
+        rank = np.arange(len(keys)) - np.repeat(starts, per_row)
+        top = keys[rank < k]
+        top_rows = top >> 42
+        top_counts = (1 << 21) - 1 - ((top >> 21) & ((1 << 21) - 1))
+        wanted = keep_rows[(keep_rows >= start) & (keep_rows < stop)]
+        for node in wanted:
+            mask = top_rows == node - start
+            kept[int(node)] = sorted(top_counts[mask].tolist(), reverse=True)
+    return kept
+
+
+def reference(edges_file: str, sample: int) -> dict:
+    from django.conf import settings
+
+    from connections.models import Suggestion
+
+    data = np.load(edges_file)
+    low, high, n = data["low"], data["high"], int(data["n"])
+    k = settings.CONNECTIONS_SUGGESTIONS_PER_USER
+    rng = np.random.default_rng(SEED)
+    chosen = rng.choice(n, size=min(sample, n), replace=False)
+    started = time.perf_counter()
+    expected = reference_top_k(low, high, n, k, keep_rows=chosen)
+    elapsed = time.perf_counter() - started
+    stored: dict[int, list[int]] = {int(node): [] for node in chosen}
+    for user_id, mutual in (
+        Suggestion.objects.filter(user_id__in=[int(c) + 1 for c in chosen])
+        .order_by("user_id", "rank")
+        .values_list("user_id", "mutual_count")
+    ):
+        stored[user_id - 1].append(mutual)
+    mismatched = [
+        node for node in stored if sorted(stored[node], reverse=True) != expected.get(node, [])
+    ]
+    return {
+        "reference_s": elapsed,
+        "reference_peak_mb": peak_mb(),
+        "sample": len(chosen),
+        "sample_mismatches": len(mismatched),
+        "mismatch_examples": [
+            {"user": node + 1, "stored": stored[node], "reference": expected.get(node, [])}
+            for node in mismatched[:3]
+        ],
+    }
+
+
+# 4. Refresh latency with a real worker ----------------------------------------------------------
+
+
+def _neighbours(low, high, n):
+    ones = np.ones(2 * len(low), dtype=np.int8)
+    return sparse.csr_matrix(
+        (ones, (np.concatenate([low, high]), np.concatenate([high, low]))), shape=(n, n)
+    )
+
+
+def _wait_refreshed(users: list[int], pair: tuple[int, int], since: datetime, timeout: float):
+    """Poll until no stale marks remain, every affected member's rows are newer than `since`,
+    both ends have fresh rows and neither is suggested to the other. Returns the seconds
+    waited, or None on timeout."""
+    from django.db.models import Q
+
+    from connections.models import StaleSuggestions, Suggestion
+
+    a, b = pair
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if not StaleSuggestions.objects.exists():
+            old = Suggestion.objects.filter(user_id__in=users, computed_at__lt=since).exists()
+            fresh = (
+                Suggestion.objects.filter(user_id__in=pair, computed_at__gte=since)
+                .values("user_id")
+                .distinct()
+                .count()
+            )
+            each_other = Suggestion.objects.filter(
+                Q(user_id=a, candidate_id=b) | Q(user_id=b, candidate_id=a)
+            ).exists()
+            if not old and fresh == 2 and not each_other:
+                return time.perf_counter()
+        time.sleep(0.005)
+    return None
+
+
+def _trial(sender_id: int, recipient_id: int, timeout: float) -> dict:
+    from django.db import transaction
+
+    from connections.models import ConnectionRequest, connected_ids
+    from profiles.models import User
+
+    sender, recipient = User.objects.get(pk=sender_id), User.objects.get(pk=recipient_id)
+    request = ConnectionRequest.objects.create(
+        sender=sender, recipient=recipient, message="Ci siamo conosciuti nel gruppo"
+    )
+    affected = sorted(
+        {sender_id, recipient_id} | connected_ids(sender_id) | connected_ids(recipient_id)
+    )
+    since = datetime.now(UTC)
+    started = time.perf_counter()
+    with transaction.atomic():
+        assert request.accept() is not None
+    committed = time.perf_counter()
+    done = _wait_refreshed(affected, (sender_id, recipient_id), since, timeout)
+    return {
+        "affected": len(affected),
+        "accept_s": committed - started,
+        "latency_s": None if done is None else done - started,
+    }
+
+
+def _distance_two(adjacency, rng, user: int, max_degree: int) -> int | None:
+    """A random member two hops from user, not connected to it, of ordinary degree."""
+    degree = np.diff(adjacency.indptr)
+    mine = adjacency.indices[adjacency.indptr[user] : adjacency.indptr[user + 1]]
+    for _ in range(50):
+        via = rng.choice(mine)
+        theirs = adjacency.indices[adjacency.indptr[via] : adjacency.indptr[via + 1]]
+        other = int(rng.choice(theirs))
+        if other != user and other not in set(mine.tolist()) and degree[other] <= max_degree:
+            return other
+    return None
+
+
+def start_worker(env: dict, logfile: Path) -> subprocess.Popen:
+    handle = logfile.open("w")
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "--loglevel", "INFO",
+         "--concurrency", "2", "--hostname", "bench-suggestions@%h", "--without-gossip",
+         "--without-mingle"],
+        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while "ready." not in logfile.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("[bench] the Celery worker did not start:\n" + logfile.read_text())
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def latency(edges_file: str, trials: int, hub_trials: int, hub_degree: int) -> dict:
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    from connections.models import StaleSuggestions
+
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+        raise SystemExit("The latency part needs REDIS_URL and CELERY_EAGER=false.")
+    data = np.load(edges_file)
+    low, high, n = data["low"], data["high"], int(data["n"])
+    adjacency = _neighbours(low, high, n)
+    degree = np.diff(adjacency.indptr)
+    rng = np.random.default_rng(SEED + 7)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    StaleSuggestions.objects.all().delete()
+    logfile = Path(tempfile.mkdtemp(prefix="gilda-bench-")) / "worker.log"
+    worker = start_worker(dict(os.environ), logfile)
+    results = {"ordinary": [], "hub": [], "failures": 0}
+    used: set[int] = set()
+    try:
+        ordinary = np.flatnonzero((degree >= 10) & (degree <= 30))
+        warmup = 2
+        while len(results["ordinary"]) < trials + warmup:
+            user = int(rng.choice(ordinary))
+            other = _distance_two(adjacency, rng, user, max_degree=30)
+            if other is None or user in used or other in used:
+                continue
+            used |= {user, other}
+            outcome = _trial(user + 1, other + 1, timeout=60)
+            if outcome["latency_s"] is None:
+                results["failures"] += 1
+            results["ordinary"].append(outcome)
+        results["ordinary"] = results["ordinary"][warmup:]
+        # The hub: the member with the most connections, topped up to hub_degree - 1 so
+        # that the accepted request makes it hub_degree.
+        hub = int(np.argmax(degree))
+        mine = set(adjacency.indices[adjacency.indptr[hub] : adjacency.indptr[hub + 1]].tolist())
+        needed = hub_degree - 1 - len(mine)
+        if needed > 0:
+            pool = np.setdiff1d(np.arange(n), np.fromiter(mine | {hub}, dtype=np.int64))
+            pool = pool[degree[pool] <= 30]
+            extra = rng.choice(pool, size=needed, replace=False)
+            extra_low, extra_high = np.minimum(extra, hub), np.maximum(extra, hub)
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(
+                    "COPY connections_connection (user_low_id, user_high_id, created_at) "
+                    "FROM STDIN (FORMAT BINARY)"
+                ) as copy,
+            ):
+                copy.write(
+                    _binary_pairs(extra_low + 1, extra_high + 1, _pg_micros(datetime.now(UTC)))
+                )
+            low, high = np.concatenate([low, extra_low]), np.concatenate([high, extra_high])
+            adjacency = _neighbours(low, high, n)
+            log(f"hub {hub + 1}: topped up from {len(mine)} to {len(mine) + needed} connections")
+        for _ in range(hub_trials):
+            other = _distance_two(adjacency, rng, hub, max_degree=30)
+            if other is None or other in used:
+                continue
+            used.add(other)
+            # The hub accepts the newcomer's request.
+            outcome = _trial(other + 1, hub + 1, timeout=120)
+            if outcome["latency_s"] is None:
+                results["failures"] += 1
+            results["hub"].append(outcome)
+            adjacency = _neighbours(
+                np.append(low, min(hub, other)), np.append(high, max(hub, other)), n
+            )
+            low, high = np.append(low, min(hub, other)), np.append(high, max(hub, other))
+    finally:
+        stop_worker(worker)
+    worker_log = logfile.read_text()
+    results["worker_tasks"] = worker_log.count("refresh_stale_suggestions[") // 2
+    results["hub_id"] = hub + 1
+    results["n"] = n
+    return results
+
+
+# Orchestration --------------------------------------------------------------------------------
+
+
+def child(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("step", choices=["load", "recompute", "reference", "latency"])
+    parser.add_argument("--kind")
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--edges")
+    parser.add_argument("--sample", type=int, default=500)
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--hub-trials", type=int, default=5)
+    parser.add_argument("--hub-degree", type=int, default=5000)
+    args = parser.parse_args(argv)
+    setup_django()
+    if args.step == "load":
+        result = load(args.kind, args.n, args.edges)
+    elif args.step == "recompute":
+        result = recompute()
+    elif args.step == "reference":
+        result = reference(args.edges, args.sample)
+    else:
+        result = latency(args.edges, args.trials, args.hub_trials, args.hub_degree)
+    print(RESULT + json.dumps(result), flush=True)
+
+
+def run_child(*args: str) -> dict:
+    command = [sys.executable, "-m", "connections.bench", "--child", *args]
+    finished = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if finished.returncode:
+        raise SystemExit(f"[bench] step failed: {' '.join(args)}")
+    line = [ln for ln in finished.stdout.splitlines() if ln.startswith(RESULT)][-1]
+    return json.loads(line[len(RESULT) :])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def report(rows: list[dict], lat: dict | None, started: float) -> str:
+    lines = [
+        "| users | graph | edges | max degree | recompute s (read / compute / write) "
+        "| scipy floor s | ratio | peak MB ours | peak MB floor | sample check |",
+        "|---:|---|---:|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        check = "OK" if r["sample_mismatches"] == 0 else f"{r['sample_mismatches']} differ"
+        lines.append(
+            f"| {r['n']:,} | {r['kind']} | {r['edges']:,} | {r['max_degree']:,} "
+            f"| {r['recompute_s']:.1f} ({r['read_s']:.1f} / {r['compute_s']:.1f} / "
+            f"{r['write_s']:.1f}) | {r['reference_s']:.1f} "
+            f"| {r['recompute_s'] / r['reference_s']:.2f}× | {r['recompute_peak_mb']:.0f} "
+            f"| {r['reference_peak_mb']:.0f} | {check} ({r['sample']} users) |"
+        )
+    if lat is not None:
+        lines.append("")
+        for label, key in (("ordinary members", "ordinary"), ("hub", "hub")):
+            trials = lat[key]
+            waits = [t["latency_s"] for t in trials if t["latency_s"] is not None]
+            affected = statistics.median([t["affected"] for t in trials]) if trials else 0
+            lines.append(
+                f"- Refresh after accept, {label} ({len(trials)} trials, {lat['n']:,} users, "
+                f"median {affected:.0f} members refreshed): median "
+                f"{statistics.median(waits) if waits else float('nan'):.3f} s, "
+                f"p95 {percentile(waits, 95):.3f} s, max {max(waits, default=float('nan')):.3f} s"
+                f" (accept itself: median "
+                f"{statistics.median([t['accept_s'] for t in trials]) if trials else 0:.3f} s)"
+            )
+        lines.append(f"- Timeouts: {lat['failures']}")
+    lines.append("")
+    lines.append(
+        f"Total benchmark time {time.perf_counter() - started:.0f} s; "
+        f"{os.cpu_count()} cores; PostgreSQL and Redis on the same machine."
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--child"]:
+        child(argv[1:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated user counts")
+    parser.add_argument("--kinds", default="community,pa", help="community, pa or both")
+    parser.add_argument("--sample", type=int, default=500, help="members checked per graph")
+    parser.add_argument("--trials", type=int, default=30, help="ordinary refresh trials")
+    parser.add_argument("--hub-trials", type=int, default=5)
+    parser.add_argument("--hub-degree", type=int, default=5000)
+    parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench-suggestions.md"))
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    kinds = [k for k in ("community", "pa") if k in args.kinds.split(",")]
+    if not kinds or any(k not in ("community", "pa") for k in args.kinds.split(",")):
+        parser.error("--kinds takes community, pa or community,pa")
+    started = time.perf_counter()
+    rows = []
+    lat = None
+    with tempfile.TemporaryDirectory(prefix="gilda-bench-") as work:
+        for n in sizes:
+            for kind in kinds:
+                edges = str(Path(work) / f"{kind}-{n}.npz")
+                log(f"{kind} graph, {n:,} users: generating and loading")
+                row = run_child("load", "--kind", kind, "--n", str(n), "--edges", edges)
+                log(f"  {row['edges']:,} connections loaded in {row['load_s']:.1f} s; recompute")
+                row |= run_child("recompute")
+                log(f"  recompute {row['recompute_s']:.1f} s; scipy reference and check")
+                row |= run_child("reference", "--edges", edges, "--sample", str(args.sample))
+                log(
+                    f"  floor {row['reference_s']:.1f} s, "
+                    f"ratio {row['recompute_s'] / row['reference_s']:.2f}, "
+                    f"mismatches {row['sample_mismatches']}"
+                )
+                rows.append(row)
+        if not args.no_latency:
+            kind = "pa" if "pa" in kinds else kinds[-1]
+            n = sizes[-1]
+            if (kind, n) != (rows[-1]["kind"], rows[-1]["n"]):
+                raise SystemExit("internal: latency must run on the last loaded graph")
+            log(f"refresh latency with a real worker on the {kind} graph, {n:,} users")
+            lat = run_child(
+                "latency",
+                "--edges",
+                str(Path(work) / f"{kind}-{n}.npz"),
+                "--trials",
+                str(args.trials),
+                "--hub-trials",
+                str(args.hub_trials),
+                "--hub-degree",
+                str(args.hub_degree),
+            )
+    text = report(rows, lat, started)
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        "# Benchmark: people you may know\n\n"
+        f"`make bench-suggestions` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}\n"
+    )
+    log(f"written to {out}")
+    for row in rows:
+        if row["sample_mismatches"]:
+            print(json.dumps(row["mismatch_examples"]), file=sys.stderr)
+            raise SystemExit("[bench] stored suggestions differ from the reference")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
