@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := .venv/bin/python manage.py
 PORT ?= 8000
 
-.PHONY: run test setup venv messages seed bench bench-suggestions lint format
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format
 
 venv: .venv/.synced
 
@@ -49,6 +49,15 @@ test: venv messages
 
 ## make bench: every benchmark (PostgreSQL). Each one adds itself as `bench: bench-<name>`.
 bench:
+
+## make bench-directory: the directory's "near me" at 10k and 100k profiles (wipes its own DB).
+BENCH_DIRECTORY_DB ?= gilda_bench_dir
+bench: bench-directory
+bench-directory: venv
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_DIRECTORY_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_DIRECTORY_DB)
+	DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DIRECTORY_DB) \
+		$(MANAGE) bench_directory $(BENCH_ARGS)
 
 ## make bench-suggestions: "people you may know" at 10k and 100k users, two graph kinds, against
 ## the scipy floor, plus refresh latency with a real Celery worker (wipes its own DB and Redis db).

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Exists, FloatField, OuterRef, Q, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -33,6 +34,10 @@ NEAR_DEFAULT_KM = 100
 # A city without a radius means "in and around" it.
 CITY_DEFAULT_KM = 25
 CITY_SUGGESTIONS = 40
+
+
+# "Near me" without a radius still looks within NEAR_DEFAULT_KM: the empty choice says so.
+ANY_DISTANCE = lazy(lambda: _("Any (near me: %(km)s km)") % {"km": NEAR_DEFAULT_KM}, str)()
 
 
 class Sort(models.TextChoices):
@@ -51,7 +56,7 @@ class DirectoryForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        choices=[("", gettext_lazy("Any distance"))] + [(km, f"{km} km") for km in RADIUS_CHOICES],
+        choices=[("", ANY_DISTANCE)] + [(km, f"{km} km") for km in RADIUS_CHOICES],
     )
     aperto = forms.ChoiceField(
         label=gettext_lazy("Open to"),
