@@ -33,6 +33,8 @@ BANNED = 1 << 30
 # everyone's candidate); they still count when both members share a smaller signal.
 BIG_GROUP = 2000
 BLOCK_ROWS = 4096
+# A refresh of more members than this reads the whole graph instead of their surroundings.
+FULL_GRAPH_ABOVE = 500
 # Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh
 # and a range recompute never interleave their writes for the same member.
 LOCK_BUCKET_BITS = 10
@@ -653,8 +655,15 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
         return 0
     with transaction.atomic():
         lock_users(ids)
-        graph = load_graph_around(ids)
-        rows = compute(graph, ids, load_side_data(graph, full=False))
+        if len(ids) > FULL_GRAPH_ABOVE:
+            # A hub's connections reach most of the graph: one binary COPY of all of it is
+            # cheaper than fetching their neighbourhoods.
+            graph = load_full_graph(extra_ids=np.concatenate([ids, co_member_ids(ids)]))
+            side = load_side_data(graph, full=True)
+        else:
+            graph = load_graph_around(ids)
+            side = load_side_data(graph, full=False)
+        rows = compute(graph, ids, side)
         written = write(ids, rows)
         if finish_claim:
             StaleSuggestions.objects.filter(claimed_by=finish_claim).delete()

@@ -258,3 +258,24 @@ def test_a_mark_arriving_during_a_refresh_survives_it(triangle_world, dave):
     suggestions.refresh_for(claimed, finish_claim=token)
     row = StaleSuggestions.objects.get(user=dave)
     assert row.claimed_by == ""
+
+
+def test_deleting_a_member_deletes_their_suggestions_both_ways(triangle_world, alice, dave):
+    suggestions.recompute_all()
+    assert Suggestion.objects.filter(candidate=alice).exists()
+    assert Suggestion.objects.filter(user=alice).exists()
+    alice.delete()
+    assert not Suggestion.objects.filter(candidate_id=alice.pk).exists()
+    assert not Suggestion.objects.filter(user_id=alice.pk).exists()
+
+
+def test_a_large_refresh_reads_the_whole_graph_and_writes_the_same_rows(db, monkeypatch):
+    rng = random.Random(3)
+    ids = make_people(60)
+    connect_all({tuple(sorted(rng.sample(ids, 2))) for _ in range(240)})
+    suggestions.recompute_all()
+    expected = set(Suggestion.objects.values_list("user_id", "candidate_id", "rank"))
+    monkeypatch.setattr(suggestions, "FULL_GRAPH_ABOVE", 10)
+    Suggestion.objects.all().delete()
+    suggestions.refresh_for(ids)  # 60 > 10: the whole-graph path
+    assert set(Suggestion.objects.values_list("user_id", "candidate_id", "rank")) == expected
