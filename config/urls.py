@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", profile_views.set_language, name="set_language"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
+    path("rete/", include("connections.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

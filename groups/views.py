@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,10 +106,47 @@ def requester_group_count():
     return Coalesce(Subquery(seats), 0)
 
 
+MUTUAL_MEMBERS_SHOWN = 5
+
+
 def mutual_member_connections(join_requests, group: Group) -> dict[int, list]:
-    """Hook for the connections app: per join request, the requester's connections who are
-    already members of the group. Empty until connections exist; the queue shows them."""
-    return {}
+    """Per join request, the requester's connections who are already members of the group,
+    in one query for the page. Requesters who don't show their connections to all members
+    (Profile.connections_visibility) are left out."""
+    from connections.models import Connection
+    from profiles.models import Profile
+
+    everyone = Profile.ConnectionsVisibility.MEMBERS
+    # A member without a profile row has the default: connections shown to all members.
+    shown = {
+        join_request.user_id: join_request.pk
+        for join_request in join_requests
+        if getattr(getattr(join_request.user, "profile", None), "connections_visibility", everyone)
+        == everyone
+    }
+    if not shown:
+        return {}
+    members = Membership.objects.filter(group=group).values("user_id")
+    rows = (
+        Connection.objects.filter(
+            Q(user_low_id__in=list(shown), user_high_id__in=members)
+            | Q(user_high_id__in=list(shown), user_low_id__in=members)
+        )
+        .select_related("user_low", "user_high")
+        .order_by("pk")
+    )
+    found: dict[int, list] = {}
+    for row in rows:
+        requester, member = (
+            (row.user_low, row.user_high)
+            if row.user_low_id in shown
+            else (row.user_high, row.user_low)
+        )
+        found.setdefault(shown[requester.pk], []).append(member)
+    return {
+        pk: sorted(people, key=lambda person: person.name)[:MUTUAL_MEMBERS_SHOWN]
+        for pk, people in found.items()
+    }
 
 
 def home_groups(user) -> dict:

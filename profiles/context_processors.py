@@ -1,9 +1,41 @@
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+
+class NavCounts:
+    """The navigation badges: unread notifications and connection requests to answer,
+    read together in one query, and only if a page shows them."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def counts(self) -> dict:
+        from connections.models import ConnectionRequest
+        from profiles.models import User
+
+        def count_of(queryset, field):
+            return Coalesce(
+                Subquery(queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1]),
+                0,
+            )
+
+        user = self.user
+        return User.objects.filter(pk=user.pk).values(
+            unread=count_of(user.notifications.unread(), "recipient"),
+            incoming=count_of(ConnectionRequest.objects.incoming(user), "recipient"),
+        ).first() or {"unread": 0, "incoming": 0}
 
 
 def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    # Lazy: pages that never show the badge run no query for it.
-    return {"unread_notifications": lambda: user.notifications.unread().count()}
+    # Lazy: pages that never show the badges run no query for them.
+    nav = NavCounts(user)
+    return {
+        "unread_notifications": lambda: nav.counts["unread"],
+        "incoming_connection_requests": lambda: nav.counts["incoming"],
+    }

@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from connections import network
 from groups.models import Group, Membership, Post
 from profiles import forms
 from profiles.models import Experience, Profile, Skill
@@ -27,10 +30,13 @@ PARTS = (
     "groups",
     "place-results",
     "skill-results",
+    "connections",
 )
 # The avatar is edited inside the header.
 PART_OF_SECTION = {"avatar": "header"}
 SHOWN_GROUPS = 12
+SHOWN_CONNECTIONS = 12
+SHOWN_MUTUAL = 3
 SKILL_SUGGESTIONS = 8
 
 
@@ -77,8 +83,13 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def get_profile_for_viewer(request: HttpRequest, pk: int) -> Profile:
-    """The member's profile with what every section shows, or 404 if the viewer may not see it."""
-    profiles = Profile.objects.visible_to(request.user).select_related("user", "sector")
+    """The member's profile with what every section shows, or 404 if the viewer may not see it:
+    two members with a block between them (either way) don't see each other's profile."""
+    profiles = (
+        Profile.objects.visible_to(request.user)
+        .exclude(network.block_between_exists(request.user.pk, "user_id"))
+        .select_related("user", "sector")
+    )
     profiles = profiles.prefetch_related(
         "skills",
         "languages",
@@ -199,6 +210,38 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context)
 
 
+def connections_context(viewer, profile: Profile) -> dict:
+    """The connections panel and list, each one query, run only if the page shows them."""
+    member = profile.user
+
+    @functools.cache
+    def rel():
+        return network.relationship(viewer, member)
+
+    @functools.cache
+    def mutual():
+        if viewer.pk == member.pk:
+            return [], 0
+        return network.first_with_total(
+            network.mutual_connections(viewer.pk, member.pk), SHOWN_MUTUAL
+        )
+
+    @functools.cache
+    def member_connections():
+        # connections_visibility: the list (and its count) is absent for those it is hidden from.
+        if not network.may_see_connections(viewer, profile, rel()):
+            return None
+        return network.first_with_total(
+            network.connections_of(member.pk, viewer.pk), SHOWN_CONNECTIONS
+        )
+
+    return {
+        "connection_rel": rel,
+        "mutual_connections": mutual,
+        "member_connections": member_connections,
+    }
+
+
 def profile_context(request: HttpRequest, profile: Profile, **extra) -> dict:
     viewer = request.user
     is_owner = profile.user_id == viewer.pk
@@ -212,6 +255,7 @@ def profile_context(request: HttpRequest, profile: Profile, **extra) -> dict:
         "profile_url": profile.user.get_absolute_url(),
         "editing": None,
         "form": None,
+        **connections_context(viewer, profile),
         **extra,
     }
     if extra.get("editing") == "skills":

@@ -71,3 +71,40 @@ def test_demo_profiles_are_varied_real_places_reproducible_and_not_duplicated(db
             "IT",
         )
         assert profile.public_latitude is not None
+
+
+def test_demo_dave_and_erin_share_exactly_two_connections_and_erin_is_suggested(db):
+    from connections.models import Suggestion, are_connected, mutual_connection_ids
+
+    call_command("seed_demo", seed=5, members=30)
+    call_command("seed_demo", seed=5, members=30)  # rerunnable
+
+    dave = User.objects.get(email="dave@gilda.demo")
+    erin = User.objects.get(email="erin@gilda.demo")
+    assert not are_connected(dave.pk, erin.pk)
+    mutual = mutual_connection_ids(dave.pk, erin.pk)
+    assert {User.objects.get(pk=pk).email for pk in mutual} == {
+        "alice@gilda.demo",
+        "bob@gilda.demo",
+    }
+    suggestion = Suggestion.objects.get(user=dave, candidate=erin)
+    assert suggestion.mutual_count == 2
+
+
+def test_demo_connections_are_reproducible(db):
+    from connections.models import Connection
+
+    def edges():
+        return sorted(
+            (Connection.objects.filter(pk=c.pk).values_list("user_low__email", "user_high__email"))[
+                0
+            ]
+            for c in Connection.objects.all()
+        )
+
+    call_command("seed_demo", seed=9, members=15)
+    first = edges()
+    call_command("seed_demo", seed=9, members=15)
+
+    assert edges() == first
+    assert len(first) > 15

@@ -13,3 +13,14 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Live length counters: <textarea data-char-counter="ID"> updates the element #ID, which the
+// server renders with the starting count. Delegated, so forms swapped in by htmx work too.
+document.addEventListener("input", function (event) {
+  var field = event.target;
+  if (!field.matches || !field.matches("[data-char-counter]")) return;
+  var counter = document.getElementById(field.getAttribute("data-char-counter"));
+  if (!counter) return;
+  var max = counter.getAttribute("data-max");
+  counter.textContent = field.value.length + (max ? "/" + max : "");
+});

@@ -68,8 +68,9 @@ def test_queue_queries(alice_client, closed_group, password_hash, size, django_a
     )
     closed_group.recount()
 
-    # session, user, group, alice's seat, count, page of requests with requesters, badge
-    with django_assert_num_queries(7):
+    # session, user, group, alice's seat, count, page of requests with requesters,
+    # requesters' connections already in the group (connections app), badge
+    with django_assert_num_queries(8):
         response = alice_client.get(reverse("groups:queue", args=[closed_group.slug]))
 
     assert response.status_code == 200

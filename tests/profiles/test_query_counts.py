@@ -48,8 +48,9 @@ def test_profile_page_queries_for_another_member(
 ):
     fill(alice, bob, sector, size)
     # session, user, profile (with user and sector), skills, languages, experiences,
-    # activity (one aggregate), groups (readable, shared flag), unread badge
-    with django_assert_num_queries(9):
+    # activity (one aggregate), groups (readable, shared flag), unread badge; connections:
+    # where bob stands with alice, mutual connections, alice's connections list
+    with django_assert_num_queries(12):
         response = bob_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert response.content.count(b'class="chip"') == size
@@ -60,7 +61,8 @@ def test_profile_page_queries_for_the_owner(
     alice_client, alice, bob, sector, size, django_assert_num_queries
 ):
     fill(alice, bob, sector, size)
-    with django_assert_num_queries(9):
+    # as above, with alice's own connections list but no panel or mutual connections
+    with django_assert_num_queries(10):
         response = alice_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert b'data-testid="completeness"' in response.content

@@ -3,6 +3,8 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from connections.demo import seed_connections
+from connections.suggestions import recompute_all
 from groups.demo import seed_groups
 from profiles.demo import seed_members, seed_profiles
 
@@ -20,6 +22,10 @@ class Command(BaseCommand):
             people = seed_members(rng, crowd=members)
             seed_profiles(rng, people)
             seed_groups(rng, people)
+            # Its own generator: a rerun that skips existing rows above draws fewer numbers.
+            seed_connections(random.Random(f"connections-{seed}"), people)
+        # After the commit: the engine reads the graph as everyone will see it.
+        recompute_all()
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(people)} members (seed {seed}).")
         )

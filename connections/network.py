@@ -1,0 +1,205 @@
+"""Read side of the connections app: what a member sees of their network and of others'.
+
+The write side (requests, connections, blocks) lives on the models; the suggestions engine
+in suggestions.py. These helpers each run one query, so pages stay constant in queries.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from connections.models import (
+    Block,
+    Connection,
+    ConnectionRequest,
+    Dismissal,
+    Suggestion,
+    mutual_names,
+)
+from profiles.models import Profile, User
+
+SUGGESTIONS_SHOWN = 20
+
+
+def block_between_exists(viewer_id: int, member_ref="pk") -> Exists:
+    """Exists(a block either way between the viewer and the row's member)."""
+    member = OuterRef(member_ref)
+    return Exists(
+        Block.objects.filter(
+            Q(blocker_id=viewer_id, blocked_id=member) | Q(blocker_id=member, blocked_id=viewer_id)
+        )
+    )
+
+
+def pending_request_exists(viewer_id: int, member_ref="pk") -> Exists:
+    member = OuterRef(member_ref)
+    return Exists(
+        ConnectionRequest.objects.pending().filter(
+            Q(sender_id=viewer_id, recipient_id=member)
+            | Q(sender_id=member, recipient_id=viewer_id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """Where the viewer stands with a member: self, blocked (by the viewer), unavailable
+    (blocked by the member: never said as such), connected, sent, received or none; with the
+    open request, if any."""
+
+    state: str
+    request_id: int | None = None
+    message: str = ""
+
+    @property
+    def is_connected(self) -> bool:
+        return self.state == "connected"
+
+
+def relationship(viewer, member) -> Relationship:
+    """One query: connection, blocks either way and the open request between the two."""
+    if viewer.pk == member.pk:
+        return Relationship("self")
+    pending = ConnectionRequest.objects.pending_between(viewer.pk, member.pk).order_by()
+    row = (
+        User.objects.filter(pk=member.pk)
+        .annotate(
+            connected=Exists(Connection.objects.between(viewer.pk, member.pk)),
+            i_blocked=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=member.pk)),
+            blocked_me=Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=viewer.pk)),
+            request_id=Subquery(pending.values("pk")[:1]),
+            request_sender=Subquery(pending.values("sender_id")[:1]),
+            request_message=Subquery(pending.values("message")[:1]),
+        )
+        .values(
+            "connected",
+            "i_blocked",
+            "blocked_me",
+            "request_id",
+            "request_sender",
+            "request_message",
+        )
+        .first()
+    )
+    if row is None:
+        return Relationship("none")
+    if row["i_blocked"]:
+        return Relationship("blocked")
+    if row["blocked_me"]:
+        return Relationship("unavailable")
+    if row["connected"]:
+        return Relationship("connected")
+    if row["request_id"] is not None:
+        state = "sent" if row["request_sender"] == viewer.pk else "received"
+        return Relationship(state, row["request_id"], row["request_message"] or "")
+    return Relationship("none")
+
+
+def connections_of(member_id: int, viewer_id: int | None = None):
+    """The member's connections as users with their profile, by name; hides anyone blocked
+    either way with the viewer."""
+    users = (
+        User.objects.filter(pk__in=Connection.objects.other_ids(member_id), is_active=True)
+        .select_related("profile", "profile__sector")
+        .order_by("display_name", "pk")
+    )
+    if viewer_id is not None:
+        users = users.exclude(block_between_exists(viewer_id))
+    return users
+
+
+def first_with_total(users, limit: int) -> tuple[list, int]:
+    """The first `limit` users and how many there are in all, in one query."""
+    rows = list(users.annotate(total=Window(Count("pk")))[:limit])
+    return rows, (rows[0].total if rows else 0)
+
+
+def mutual_connections(viewer_id: int, member_id: int):
+    return connections_of(member_id, viewer_id).filter(
+        pk__in=Connection.objects.other_ids(viewer_id)
+    )
+
+
+def may_see_connections(viewer, profile: Profile, rel: Relationship) -> bool:
+    """Profile.connections_visibility: all members, the member's connections, or only them."""
+    if viewer.pk == profile.user_id:
+        return True
+    if rel.state in ("blocked", "unavailable"):
+        return False
+    match profile.connections_visibility:
+        case Profile.ConnectionsVisibility.MEMBERS:
+            return viewer.is_authenticated
+        case Profile.ConnectionsVisibility.CONNECTIONS:
+            return rel.is_connected
+    return False
+
+
+# Suggestions ------------------------------------------------------------------------------
+
+
+def suggestions_for(user):
+    """The member's stored suggestions, checked again at read time: the engine may lag
+    behind a new connection, block, dismissal or request."""
+    candidate = OuterRef("candidate_id")
+    return (
+        Suggestion.objects.filter(user=user, candidate__is_active=True)
+        .exclude(candidate_id__in=Connection.objects.other_ids(user.pk))
+        .exclude(block_between_exists(user.pk, "candidate_id"))
+        .exclude(pending_request_exists(user.pk, "candidate_id"))
+        .exclude(Exists(Dismissal.objects.filter(user=user, candidate_id=candidate)))
+        .select_related("candidate__profile__sector")
+        .order_by("rank", "pk")
+    )
+
+
+def _names(names: list[str], others: int) -> str:
+    if others > 0:
+        rest = ngettext("%(count)d other", "%(count)d others", others) % {"count": others}
+        names = [*names, rest]
+    if len(names) == 1:
+        return names[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def explain(suggestion: Suggestion, mutual: list) -> str:
+    """ "3 connessioni in comune: Anna, Luca e 1 altro · 2 gruppi in comune · Milano"."""
+    parts = []
+    count = suggestion.mutual_count
+    if count:
+        text = ngettext(
+            "%(count)d connection in common", "%(count)d connections in common", count
+        ) % {"count": count}
+        shown = [person.name for person in mutual[: min(2, count)]]
+        if shown:
+            text += ": " + _names(shown, count - len(shown))
+        parts.append(text)
+    if suggestion.shared_groups:
+        parts.append(
+            ngettext(
+                "%(count)d group in common",
+                "%(count)d groups in common",
+                suggestion.shared_groups,
+            )
+            % {"count": suggestion.shared_groups}
+        )
+    profile = suggestion.candidate.profile
+    # Only a city the candidate shows: a region-only member's city never appears.
+    if suggestion.same_city and profile.shows_city and profile.city:
+        parts.append(profile.city)
+    if suggestion.same_sector and profile.sector_id:
+        parts.append(profile.sector.localized_name)
+    if suggestion.complementary:
+        parts.append(_("can help with what you are looking for"))
+    return " · ".join(parts)
+
+
+def explained(user, suggestions) -> list[Suggestion]:
+    """Attach .explanation to each suggestion. The mutual connections it names are read now
+    (a constant number of queries for the whole list), so they are always current."""
+    suggestions = list(suggestions)
+    names = mutual_names(user.pk, [s.candidate_id for s in suggestions if s.mutual_count])
+    for suggestion in suggestions:
+        suggestion.explanation = explain(suggestion, names.get(suggestion.candidate_id, []))
+    return suggestions
