@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -263,10 +264,9 @@ class ConnectionRequest(models.Model):
             existing = Connection.objects.between(sender.pk, recipient.pk).first()
             if existing is not None:
                 return existing
-            reverse = cls.objects.pending().filter(sender=recipient, recipient=sender).first()
-            if reverse is not None:
-                connection = reverse.accept()
-                return connection
+            opposite = cls.objects.pending().filter(sender=recipient, recipient=sender).first()
+            if opposite is not None:
+                return opposite.accept()
             mine = cls.objects.pending().filter(sender=sender, recipient=recipient).first()
             if mine is not None:
                 return mine
@@ -293,7 +293,7 @@ class ConnectionRequest(models.Model):
                 "connection-request",
                 gettext_noop("%(user)s would like to connect with you."),
                 {"user": sender.name, "request_id": request.pk},
-                url="/rete/",
+                url=reverse("connections:network"),
             )
         return request
 
