@@ -149,7 +149,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "profiles.context_processors.notifications",
+                "connections.context_processors.notifications",
             ],
         },
     },

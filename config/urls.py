@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from config import views
+from connections import views as connection_views
+from groups import views as group_views
 from profiles import views as profile_views
 
 # The admin login goes through allauth: rate limits, verified email and MFA apply there too.
@@ -16,6 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", profile_views.set_language, name="set_language"),
+    # The people pages compose the layers, so they are wired here, above all three.
+    path("persone/", group_views.directory, name="directory"),
+    path("persone/<int:pk>/", connection_views.profile_detail, name="profile_detail"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
     path("rete/", include("connections.urls")),

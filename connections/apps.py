@@ -10,7 +10,9 @@ class ConnectionsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from connections.signals import membership_changed
-        from groups.models import Membership
 
-        post_save.connect(membership_changed, sender=Membership, dispatch_uid="conn-join")
-        post_delete.connect(membership_changed, sender=Membership, dispatch_uid="conn-leave")
+        # By label: the layer below is not imported to listen to it.
+        post_save.connect(membership_changed, sender="groups.Membership", dispatch_uid="conn-join")
+        post_delete.connect(
+            membership_changed, sender="groups.Membership", dispatch_uid="conn-leave"
+        )

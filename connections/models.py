@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from profiles.models import Block as AccountBlock
+from profiles.models import Notification, User
+
 REQUEST_MESSAGE_MAX = 500
 
 
@@ -25,8 +28,6 @@ def _pair(a_id: int, b_id: int) -> tuple[int, int]:
 def lock_pair(a_id: int, b_id: int) -> None:
     """Serialise every change between two members: lock both user rows, lowest id first,
     so A→B and B→A arriving together queue up instead of deadlocking."""
-    from profiles.models import User
-
     list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
 
 
@@ -124,7 +125,6 @@ def mutual_connection_ids(a_id: int, b_id: int) -> set[int]:
 def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> dict:
     """For each candidate, up to `limit` mutual connections with user_id (User objects),
     in one query: what a suggestion's explanation names."""
-    from profiles.models import User
 
     mine = connected_ids(user_id)
     if not mine or not candidate_ids:
@@ -286,9 +286,7 @@ class ConnectionRequest(models.Model):
             except IntegrityError:
                 # Another open request for the pair appeared (only possible without locks).
                 return cls.objects.pending_between(sender.pk, recipient.pk).first()
-            from groups.models import send_notification
-
-            send_notification(
+            Notification.send(
                 recipient,
                 "connection-request",
                 gettext_noop("%(user)s would like to connect with you."),
@@ -307,14 +305,12 @@ class ConnectionRequest(models.Model):
     def accept(self) -> "Connection | None":
         """Connect the two members. Concurrent accepts make one connection; None if the
         request was already answered by someone else."""
-        from groups.models import send_notification
-
         with transaction.atomic():
             lock_pair(self.sender_id, self.recipient_id)
             if not self._close(self.Status.ACCEPTED):
                 return Connection.objects.between(self.sender_id, self.recipient_id).first()
             connection = Connection.connect(self.sender, self.recipient)
-            send_notification(
+            Notification.send(
                 self.sender,
                 "connection-accepted",
                 gettext_noop("%(user)s accepted your connection request."),
@@ -339,44 +335,13 @@ class ConnectionRequest(models.Model):
             return self._close(self.Status.WITHDRAWN)
 
 
-class BlockQuerySet(models.QuerySet):
-    def between(self, a_id: int, b_id: int):
-        return self.filter(
-            Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
-        )
-
-    def involving(self, user_id: int):
-        return self.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id))
-
-
-def blocked_ids(user_id: int) -> set[int]:
-    """Everyone user_id blocked or was blocked by: they don't see each other."""
-    rows = Block.objects.involving(user_id).values_list("blocker_id", "blocked_id")
-    return {b if a == user_id else a for a, b in rows}
-
-
-class Block(models.Model):
-    blocker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
-    )
-    blocked = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = BlockQuerySet.as_manager()
+class Block(AccountBlock):
+    """The identity layer's Block, with what a block ends in the network."""
 
     class Meta:
+        proxy = True
         verbose_name = _("block")
         verbose_name_plural = _("blocks")
-        constraints = [
-            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
-            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_no_self"),
-        ]
-        indexes = [models.Index(fields=["blocked"], name="block_blocked_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.blocker_id} ⊘ {self.blocked_id}"
 
     @classmethod
     def block(cls, blocker, blocked) -> "Block":

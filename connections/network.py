@@ -18,19 +18,9 @@ from connections.models import (
     Suggestion,
     mutual_names,
 )
-from profiles.models import Profile, User
+from profiles.models import Profile, User, block_between_exists
 
 SUGGESTIONS_SHOWN = 20
-
-
-def block_between_exists(viewer_id: int, member_ref="pk") -> Exists:
-    """Exists(a block either way between the viewer and the row's member)."""
-    member = OuterRef(member_ref)
-    return Exists(
-        Block.objects.filter(
-            Q(blocker_id=viewer_id, blocked_id=member) | Q(blocker_id=member, blocked_id=viewer_id)
-        )
-    )
 
 
 def pending_request_exists(viewer_id: int, member_ref="pk") -> Exists:

@@ -1,11 +1,11 @@
 from django.db.models.signals import post_save
 
+from connections.models import mark_stale
+
 
 def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     """Joining or leaving a group changes the member's shared groups and co-members.
     A role change (post_save without created) changes nothing the engine reads."""
-    from connections.models import mark_stale
-
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
     mark_stale(instance.user_id)

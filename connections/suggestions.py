@@ -21,7 +21,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from scipy import sparse
 
-from connections.models import ConnectionRequest, Dismissal, Suggestion
+from connections.models import ConnectionRequest, Dismissal, StaleSuggestions, Suggestion
+from profiles.models import User
 
 # Mutual counts at or above this share one histogram bucket (and go to the exact sort).
 HISTOGRAM_CAP = 64
@@ -145,8 +146,6 @@ class Graph:
 
 
 def all_user_ids() -> np.ndarray:
-    from profiles.models import User
-
     return np.asarray(User.objects.values_list("pk", flat=True), dtype=np.int64)
 
 
@@ -650,8 +649,6 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
     With finish_claim, the stale marks claimed under that token are deleted in the same
     transaction as the new rows: a crash before commit leaves them to be claimed again.
     """
-    from connections.models import StaleSuggestions
-
     ids = np.unique(np.fromiter((int(pk) for pk in user_ids), dtype=np.int64))
     if not len(ids):
         return 0
@@ -674,8 +671,6 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
 
 def user_id_ranges(size: int) -> list[tuple[int, int]]:
     """[lo, hi) ranges of user ids with about `size` members each, covering every id."""
-    from profiles.models import User
-
     ids = np.asarray(User.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
     if not len(ids):
         return []
@@ -685,8 +680,6 @@ def user_id_ranges(size: int) -> list[tuple[int, int]]:
 
 
 def _ids_in_range(lo: int, hi: int) -> np.ndarray:
-    from profiles.models import User
-
     ids = User.objects.filter(pk__gte=lo, pk__lt=hi).order_by("pk").values_list("pk", flat=True)
     return np.asarray(ids, dtype=np.int64)
 

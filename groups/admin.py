@@ -13,17 +13,8 @@ from groups.models import (
     PostReport,
     PostRevision,
     Question,
-    Sector,
     Vote,
 )
-
-
-@admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "slug", "position"]
-    list_editable = ["position"]
-    search_fields = ["name", "name_en"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 class MembershipInline(admin.TabularInline):

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("Sector groups")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from groups import signals
+
+        post_delete.connect(
+            signals.forget_group_notifications, sender="groups.Membership", dispatch_uid="seat"
+        )
+        post_delete.connect(
+            signals.forget_deleted_group_notifications, sender="groups.Group", dispatch_uid="gone"
+        )

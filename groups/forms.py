@@ -6,7 +6,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from config.markdown import count_links, validate_markdown
-from groups.models import Group, JoinRequest, Membership, PostReport, Sector
+from groups.models import Group, JoinRequest, PostReport, Seat, Sector
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 
@@ -156,16 +156,16 @@ class PostBodyForm(forms.Form):
         help_text=_("Markdown: **bold**, *italics*, lists, `code` and links."),
     )
 
-    def __init__(self, *args, group: Group, user, membership: Membership | None, **kwargs):
+    def __init__(self, *args, seat: Seat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group, self.user, self.membership = group, user, membership
+        self.seat, self.group = seat, seat.group
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
         if not body.strip():
             raise forms.ValidationError(_("Write something first."), code="required")
         validate_markdown(body)
-        limit = self.group.max_links_for(self.user, self.membership)
+        limit = self.group.max_links_for(self.seat)
         # Bare addresses count too: they are copied into a browser just the same.
         bare = len(BARE_URL.findall(body))
         if limit is not None and max(count_links(body), bare) > limit:

@@ -6,7 +6,15 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from profiles.models import Experience, OutgoingEmail, Profile, Skill, SpokenLanguage, User
+from profiles.models import (
+    Experience,
+    OutgoingEmail,
+    Profile,
+    Sector,
+    Skill,
+    SpokenLanguage,
+    User,
+)
 
 
 @admin.register(User)
@@ -27,6 +35,14 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "name_en"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(OutgoingEmail)

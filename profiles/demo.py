@@ -6,7 +6,8 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from profiles.models import User
+from profiles import gazetteer
+from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, User
 
 DEMO_DOMAIN = "gilda.demo"
 
@@ -216,10 +217,6 @@ ORGANISATIONS = [
 def seed_profiles(rng: random.Random, members: list[User]) -> None:
     """Give every demo member a varied, complete-ish profile. Overwrites the demo members'
     profiles with the same data for the same seed, so it is safe to rerun."""
-    from groups.models import Sector
-    from profiles import gazetteer
-    from profiles.models import Experience, Profile, Skill, SpokenLanguage
-
     sectors = {sector.slug: sector for sector in Sector.objects.filter(slug__in=PROFILE_KITS)}
     kits = [slug for slug in PROFILE_KITS if slug in sectors]
     places = [gazetteer.find(name) for name in DEMO_PLACES]

@@ -5,9 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models import Sector
 from profiles import gazetteer
-from profiles.models import Experience, Profile, Skill, SpokenLanguage
+from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage
 from profiles.uploads import process_avatar, too_large_message
 
 MAX_SKILLS = 30

@@ -1,10 +1,8 @@
 from django.urls import path
 
-from profiles import directory, views
+from profiles import views
 
 urlpatterns = [
-    path("persone/", directory.directory, name="directory"),
-    path("persone/<int:pk>/", views.profile_detail, name="profile_detail"),
     path("notifiche/", views.notification_list, name="notification_list"),
     path("notifiche/<int:pk>/apri/", views.notification_open, name="notification_open"),
     path("notifiche/lette/", views.notification_read_all, name="notification_read_all"),

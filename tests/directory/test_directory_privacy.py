@@ -6,8 +6,8 @@ is measured from the region's centre, never from Sondrio.
 
 import pytest
 
+from groups.views.directory import city_suggestions
 from profiles import gazetteer
-from profiles.directory import city_suggestions
 from tests.directory.conftest import settle
 from tests.directory.test_directory import cards, distances
 

@@ -8,10 +8,18 @@ from groups.models import Ban, Group, JoinRequest, Membership, ModerationLog
 
 
 @pytest.mark.parametrize(
-    "model", ["sector", "group", "membership", "joinrequest", "ban", "moderationlog"]
+    "model",
+    [
+        "profiles_sector",
+        "groups_group",
+        "groups_membership",
+        "groups_joinrequest",
+        "groups_ban",
+        "groups_moderationlog",
+    ],
 )
 def test_admin_changelists_and_search_load(staff_client, closed_group, model):
-    url = reverse(f"admin:groups_{model}_changelist")
+    url = reverse(f"admin:{model}_changelist")
 
     assert staff_client.get(url).status_code == 200
     assert staff_client.get(url, {"q": "copy"}).status_code == 200

@@ -199,7 +199,7 @@ def test_requester_is_told_of_approval_in_app_and_by_email(
     notification = carol.notifications.get(kind="group-request-approved")
     assert "Copywriter Italia" in notification.text
     assert notification.url == closed_group.get_absolute_url()
-    assert notification.group_id == closed_group.pk
+    assert notification.scope == f"group:{closed_group.pk}"
     assert [m.to for m in mail.outbox] == [["carol@example.com"]]
 
 
@@ -209,7 +209,7 @@ def test_requester_is_told_of_rejection_with_the_reason(
     with django_capture_on_commit_callbacks(execute=True):
         closed_group.join_requests.get(user=carol).reject(by=alice, reason="Fuori settore")
 
-    notification = carol.notifications.visible().get(kind="group-request-rejected")
+    notification = carol.notifications.get(kind="group-request-rejected")
     assert "Fuori settore" in notification.text
     assert len(mail.outbox) == 1
 
@@ -234,22 +234,59 @@ def test_moderators_are_told_of_a_new_request_once(
     assert not bob.notifications.exists()
 
 
-def test_notifications_about_a_closed_group_hide_when_the_member_leaves(
+def about(group, recipient, text):
+    scope = group.notification_scope
+    return Notification.send(recipient, "t", text, scope=scope, email=False)
+
+
+def test_notifications_about_a_closed_group_go_when_the_member_leaves(
     closed_group, open_group, bob
 ):
-    about_closed = Notification.send(bob, "t", "x", group_id=closed_group.pk, email=False)
-    about_open = Notification.send(bob, "t", "y", group_id=open_group.pk, email=False)
+    about_closed = about(closed_group, bob, "x")
+    about_open = about(open_group, bob, "y")
     unrelated = Notification.send(bob, "t", "z", email=False)
-    assert set(bob.notifications.visible()) == {about_closed, about_open, unrelated}
+    assert set(bob.notifications.all()) == {about_closed, about_open, unrelated}
 
     closed_group.leave(bob)
 
-    assert set(bob.notifications.visible()) == {about_open, unrelated}
+    assert set(bob.notifications.all()) == {about_open, unrelated}
     assert bob.notifications.unread().count() == 2
 
 
+def test_notifications_about_a_closed_group_go_when_the_member_is_banned_or_removed(
+    closed_group, bob, carol, alice
+):
+    about(closed_group, bob, "x")
+    about(closed_group, alice, "kept: alice stays")
+    closed_group.ban(bob, by=alice)
+    assert not bob.notifications.exists()
+    assert alice.notifications.count() == 1
+
+
+def test_notifications_go_when_an_admin_deletes_the_membership(closed_group, bob):
+    about(closed_group, bob, "x")
+    closed_group.memberships.get(user=bob).delete()  # what the admin does
+    assert not bob.notifications.exists()
+
+
+def test_notifications_about_a_deleted_group_go(open_group, bob):
+    about(open_group, bob, "x")
+    open_group.delete()
+    assert not bob.notifications.exists()
+
+
+def test_closing_a_group_withdraws_what_non_members_were_told(open_group, bob, dave):
+    open_group.add_member(bob)
+    about(open_group, bob, "member keeps it")
+    about(open_group, dave, "outsider loses it")
+    open_group.visibility = open_group.Visibility.CLOSED
+    open_group.save()
+    assert bob.notifications.count() == 1
+    assert not dave.notifications.exists()
+
+
 def test_hidden_notification_cannot_be_opened(closed_group, bob, bob_client):
-    notification = Notification.send(bob, "t", "x", group_id=closed_group.pk, email=False)
+    notification = about(closed_group, bob, "x")
     closed_group.leave(bob)
 
     response = bob_client.post(reverse("notification_open", args=[notification.pk]))

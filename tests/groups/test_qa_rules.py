@@ -45,7 +45,7 @@ def test_answering_counts_bumps_activity_and_tells_the_asker(question, answer, b
     told = bob.notifications.get(kind="group-new-answer")
     assert told.params["answer_id"] == answer.pk
     assert "Alice Romano" in told.text
-    assert told.group_id == question.group_id
+    assert told.scope == f"group:{question.group_id}"
     assert told.url.endswith(f"#post-{answer.pk}")
     assert not alice.notifications.filter(kind="group-new-answer").exists()
 
@@ -124,7 +124,8 @@ def test_the_asker_accepts_and_can_change_the_accepted_answer(
     accepted = list(question.answers.filter(is_accepted=True))
     assert accepted == [other]
     assert alice.notifications.filter(kind="group-answer-accepted").count() == 1
-    assert moderator.notifications.get(kind="group-answer-accepted").group_id == question.group_id
+    told = moderator.notifications.get(kind="group-answer-accepted")
+    assert told.scope == f"group:{question.group_id}"
     assert question.unaccept(by=bob) is True
     assert not question.answers.filter(is_accepted=True).exists()
 
@@ -216,13 +217,13 @@ def test_reporting_twice_keeps_one_report(answer, bob):
 
 
 def test_newcomers_get_the_link_limit_and_veterans_do_not(closed_group, bob, alice, question):
-    bob_seat = closed_group.membership_for(bob)
-    assert closed_group.max_links_for(bob, bob_seat) == 2
-    assert closed_group.max_links_for(alice, closed_group.membership_for(alice)) is None
+    bob_seat = closed_group.seat_for(bob)
+    assert closed_group.max_links_for(bob_seat) == 2
+    assert closed_group.max_links_for(closed_group.seat_for(alice)) is None
     for index in range(3):
         question.answer(bob, body=f"Risposta {index}")
 
-    assert closed_group.max_links_for(bob, bob_seat) is None
+    assert closed_group.max_links_for(bob_seat) is None
 
 
 def test_most_active_members_weigh_helpfulness(closed_group, bob, alice, moderator, question):

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connections.views.profiles import PARTS
 from profiles.models import Profile
-from profiles.views import PARTS
 
 HX = {"HTTP_HX_REQUEST": "true"}
 FRAGMENT_URLS = [f"?part={part}" for part in PARTS] + [
@@ -94,14 +94,36 @@ def test_privacy_and_completeness_are_for_the_owner_only(viewers, region_only_al
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(active=st.lists(st.booleans(), min_size=1, max_size=5), viewer_index=st.integers(0, 5))
-def test_visible_to_agrees_with_is_visible_to(make_user, active, viewer_index, django_user_model):
+@given(
+    active=st.lists(st.booleans(), min_size=1, max_size=5),
+    viewer_index=st.integers(0, 5),
+    blocks=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), max_size=6),
+)
+def test_visible_to_agrees_with_is_visible_to(
+    make_user, active, viewer_index, blocks, django_user_model
+):
     from django.contrib.auth.models import AnonymousUser
+
+    from profiles.models import Block
 
     django_user_model.objects.all().delete()
     users = [
         make_user(f"u{index}@example.com", is_active=flag) for index, flag in enumerate(active)
     ]
+    pairs = {(a, b) for a, b in blocks if a != b and a < len(users) and b < len(users)}
+    for a, b in pairs:
+        Block.objects.create(blocker=users[a], blocked=users[b])
     viewer = users[viewer_index] if viewer_index < len(users) else AnonymousUser()
+
+    # Independently: active members, minus anyone with a block either way with the viewer.
+    expected = set()
+    if viewer.is_authenticated:
+        me = users.index(viewer)
+        expected = {
+            users[index].profile
+            for index, flag in enumerate(active)
+            if flag and (me, index) not in pairs and (index, me) not in pairs
+        }
     listed = set(Profile.objects.visible_to(viewer))
-    assert listed == {p for p in Profile.objects.all() if p.is_visible_to(viewer)}
+    assert listed == expected
+    assert {p for p in Profile.objects.all() if p.is_visible_to(viewer)} == expected

@@ -1,7 +1,13 @@
+"""The navigation badges, for every page: they count notifications and connection requests,
+so they live in the top layer."""
+
 from django.db.models import Count, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+
+from connections.models import ConnectionRequest
+from profiles.models import User
 
 
 class NavCounts:
@@ -13,9 +19,6 @@ class NavCounts:
 
     @cached_property
     def counts(self) -> dict:
-        from connections.models import ConnectionRequest
-        from profiles.models import User
-
         def count_of(queryset, field):
             return Coalesce(
                 Subquery(queryset.order_by().values(field).annotate(n=Count("pk")).values("n")[:1]),

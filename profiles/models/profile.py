@@ -1,271 +1,52 @@
+"""The living profile: sector, skills, place, needs and offers, languages, experience."""
+
 import secrets
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import RegexValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from config.markdown import render_markdown
+from profiles import gazetteer, geo
+from profiles.models.accounts import Block, block_between_exists
 
 
-class UserManager(BaseUserManager):
-    use_in_migrations = True
+class Sector(models.Model):
+    """A professional sector (settore): a member's main one, and each group's. Editable in the
+    admin; seeded with an Italian list."""
 
-    def _create_user(self, email, password, **extra_fields):
-        if not email:
-            raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email), **extra_fields)
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
-
-    def create_user(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", False)
-        extra_fields.setdefault("is_superuser", False)
-        return self._create_user(email, password, **extra_fields)
-
-    def create_superuser(self, email, password=None, **extra_fields):
-        extra_fields.setdefault("is_staff", True)
-        extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
-
-    def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
-
-
-class User(AbstractUser):
-    """A Gilda member. The email address is the login; there is no username."""
-
-    username = None
-    first_name = None
-    last_name = None
-    email = models.EmailField(_("email address"), unique=True)
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
-    language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
-    )
-
-    USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = []
-
-    objects = UserManager()
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
-        constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
-        ]
+        # Created by the groups app; the table kept its name when the model moved down.
+        db_table = "groups_sector"
+        ordering = ["position", "name"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
 
     def __str__(self) -> str:
-        return self.display_name or self.email
-
-    def get_full_name(self) -> str:
-        return self.display_name
-
-    def get_short_name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
-
-    def get_absolute_url(self) -> str:
-        return reverse("profile_detail", args=[self.pk])
+        return self.name
 
     @property
-    def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
-
-
-class OutgoingEmailQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(sent_at__isnull=True, attempts__lt=OutgoingEmail.MAX_ATTEMPTS)
-
-
-class OutgoingEmail(models.Model):
-    """A transactional outbox: mail is stored with the request's transaction, then sent by
-    a worker. If the broker is down when the request commits, the sweep sends it later."""
-
-    MAX_ATTEMPTS = 5
-
-    to = models.EmailField()
-    from_email = models.CharField(max_length=254)
-    subject = models.CharField(max_length=255)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    objects = OutgoingEmailQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("outgoing email")
-        verbose_name_plural = _("outgoing emails")
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=models.Q(sent_at__isnull=True),
-                name="outgoingemail_pending_idx",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.subject} → {self.to}"
-
-    @classmethod
-    def queue(cls, message: EmailMultiAlternatives) -> list["OutgoingEmail"]:
-        from profiles.tasks import send_outgoing_email
-
-        html = next(
-            (content for content, mimetype in message.alternatives if mimetype == "text/html"),
-            "",
-        )
-        rows = [
-            cls.objects.create(
-                to=recipient,
-                from_email=message.from_email,
-                subject=message.subject,
-                body_text=message.body,
-                body_html=html,
-            )
-            for recipient in message.to
-        ]
-        for row in rows:
-            send_outgoing_email.delay_on_commit(row.pk)
-        return rows
-
-    def send(self) -> bool:
-        """Send this email once; safe to call twice and from two workers at once."""
-        with transaction.atomic():
-            row = (
-                OutgoingEmail.objects.select_for_update(skip_locked=True)
-                .filter(pk=self.pk, sent_at__isnull=True)
-                .first()
-            )
-            if row is None:
-                return False
-            message = EmailMultiAlternatives(
-                subject=row.subject, body=row.body_text, from_email=row.from_email, to=[row.to]
-            )
-            if row.body_html:
-                message.attach_alternative(row.body_html, "text/html")
-            row.attempts += 1
-            try:
-                message.send()
-            except Exception as error:  # noqa: BLE001 - any mail failure is retried by the sweep
-                row.last_error = str(error)[:2000]
-                row.save(update_fields=["attempts", "last_error"])
-                return False
-            row.sent_at = timezone.now()
-            row.save(update_fields=["attempts", "sent_at"])
-            return True
-
-
-class NotificationQuerySet(models.QuerySet):
-    def unread(self):
-        return self.visible().filter(read_at__isnull=True)
-
-    def visible(self):
-        """Hide notifications about closed groups the recipient can no longer see.
-
-        Call on a recipient's own notifications (user.notifications.visible()).
-        """
-        from groups.models import Group, Membership
-
-        closed_group = Group.objects.filter(
-            pk=OuterRef("group_id"), visibility=Group.Visibility.CLOSED
-        )
-        still_member = Membership.objects.filter(
-            group_id=OuterRef("group_id"), user_id=OuterRef("recipient_id")
-        )
-        return self.exclude(Exists(closed_group) & ~Exists(still_member))
-
-
-class Notification(models.Model):
-    """Something a member should know about, shown in-app and optionally emailed.
-
-    The message is stored as its English msgid plus parameters and translated when shown,
-    so each member reads it in their current language. Mark msgids with gettext_noop.
-    """
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.SlugField(max_length=40)
-    message_id = models.CharField(max_length=300)
-    params = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    # The group the notification is about, if any: a member who loses access to a closed
-    # group stops seeing notifications about it (filtered by the groups app).
-    group_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx")]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        try:
-            return gettext(self.message_id) % self.params
-        except (KeyError, TypeError, ValueError):
-            return gettext(self.message_id)
-
-    @classmethod
-    def send(
-        cls,
-        recipient: User,
-        kind: str,
-        message_id: str,
-        params: dict | None = None,
-        *,
-        url: str = "",
-        group_id: int | None = None,
-        email: bool = True,
-    ) -> "Notification":
-        notification = cls.objects.create(
-            recipient=recipient,
-            kind=kind,
-            message_id=message_id,
-            params=params or {},
-            url=url,
-            group_id=group_id,
-        )
-        if email:
-            notification.queue_email()
-        return notification
-
-    def queue_email(self) -> None:
-        from django.template.loader import render_to_string
-
-        with translation.override(self.recipient.language):
-            context = {"notification": self, "site_url": settings.SITE_URL}
-            message = EmailMultiAlternatives(
-                subject=f"[Gilda] {self.text}"[:255],
-                body=render_to_string("profiles/email/notification.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[self.recipient.email],
-            )
-        OutgoingEmail.queue(message)
+    def localized_name(self) -> str:
+        if (get_language() or "it").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
 
 
 class SkillQuerySet(models.QuerySet):
@@ -372,45 +153,20 @@ linkedin_validator = RegexValidator(
 
 class ProfileQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Profiles are for members: every active member's, to any logged-in user.
+        """Profiles are for members: every active member's, to any logged-in user, except
+        when a block stands between the two, either way.
 
         Profile.is_visible_to() is the single-object twin; a test keeps them equal.
         """
         if not user.is_authenticated:
             return self.none()
-        return self.filter(user__is_active=True)
+        return self.filter(user__is_active=True).exclude(block_between_exists(user.pk, "user_id"))
 
     def with_distance_from(self, latitude: float, longitude: float):
         """Annotate distance_km from a point to each member's public place (never the hidden
         city of a region-only member); None for members without a place."""
-        from profiles import geo
-
         distance = geo.distance_km(latitude, longitude, "public_latitude", "public_longitude")
         return self.annotate(distance_km=distance)
-
-    def with_activity_for(self, viewer, group=None):
-        """Annotate activity_score: points for questions, answers and accepted answers of the
-        last ACTIVITY_DAYS days (the groups' own weights), counted only in groups the viewer
-        may read, so that closed-group activity never shows through; or in one group."""
-        from datetime import timedelta
-
-        from groups import models as groups
-
-        since = timezone.now() - timedelta(days=groups.ACTIVITY_DAYS)
-        posts = groups.Post.objects.visible_to(viewer).filter(
-            author=OuterRef("user_id"), created_at__gte=since
-        )
-        if group is not None:
-            posts = posts.filter(group=group)
-        points = models.Case(
-            models.When(kind="answer", is_accepted=True, then=groups.ACCEPTED_ANSWER_POINTS),
-            models.When(kind="answer", then=groups.ANSWER_POINTS),
-            default=groups.QUESTION_POINTS,
-        )
-        total = posts.order_by().values("author").annotate(points=models.Sum(points))
-        return self.annotate(
-            activity_score=Coalesce(models.Subquery(total.values("points")[:1]), 0)
-        )
 
     def within_km(self, latitude: float, longitude: float, km: float):
         """Members whose public place is within km of a point, with distance_km.
@@ -418,8 +174,6 @@ class ProfileQuerySet(models.QuerySet):
         The bounding box comes first so that profile_public_geo_idx limits the rows whose
         exact distance is computed; see `make bench-directory`.
         """
-        from profiles import geo
-
         box = geo.bounding_box(latitude, longitude, km, "public_latitude", "public_longitude")
         return self.filter(box).with_distance_from(latitude, longitude).filter(distance_km__lte=km)
 
@@ -454,7 +208,7 @@ class Profile(models.Model):
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     bio_html = models.TextField(editable=False, blank=True)
     sector = models.ForeignKey(
-        "groups.Sector",
+        Sector,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -556,7 +310,11 @@ class Profile(models.Model):
         return self.region or (self.country.name if self.country else "")
 
     def is_visible_to(self, user) -> bool:
-        return user.is_authenticated and self.user.is_active
+        if not (user.is_authenticated and self.user.is_active):
+            return False
+        if user.pk == self.user_id:
+            return True
+        return not Block.objects.between(user.pk, self.user_id).exists()
 
     def place_for(self, viewer) -> str:
         """The place as this viewer may see it: the owner always sees their city."""
@@ -607,8 +365,6 @@ class Profile(models.Model):
     def sync_public_location(self) -> None:
         """Set public_* from the city, or from the region's centre for region-only members,
         so that a distance to a region-only member never reveals their city."""
-        from profiles import gazetteer
-
         if self.latitude is None or self.longitude is None:
             self.public_latitude = self.public_longitude = None
         elif self.shows_city:

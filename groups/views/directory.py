@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from groups.models import Group, Membership, Sector
+from groups.models import Group, Membership, with_activity
 from profiles import gazetteer
-from profiles.models import Profile, Skill
+from profiles.models import Profile, Sector, Skill
 
 PAGE_SIZE = 20
 RADIUS_CHOICES = (5, 10, 25, 50, 100, 200, 500)
@@ -207,7 +207,7 @@ def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group 
     if search.sort == Sort.NEAR:
         search.members = search.members.order_by("distance_km", "-pk")
     elif search.sort == Sort.ACTIVE:
-        search.members = search.members.with_activity_for(viewer, group).order_by(
+        search.members = with_activity(search.members, viewer, group).order_by(
             "-activity_score", "-created_at", "-pk"
         )
     else:

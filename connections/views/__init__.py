@@ -1,0 +1,27 @@
+"""The connections layer's views: network.py (my network, requests, connect, block) and
+profiles.py (the profile page, which composes every layer)."""
+
+from connections.views.network import (
+    block,
+    connect,
+    dismiss,
+    my_network,
+    remove,
+    request_action,
+    suggested_message,
+    unblock,
+)
+from connections.views.profiles import PARTS, profile_detail
+
+__all__ = [
+    "PARTS",
+    "block",
+    "connect",
+    "dismiss",
+    "my_network",
+    "profile_detail",
+    "remove",
+    "request_action",
+    "suggested_message",
+    "unblock",
+]

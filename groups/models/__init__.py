@@ -1,0 +1,54 @@
+"""The groups layer, above profiles and below connections: groups and their members
+(groups.py), moderation (moderation.py) and Q&A (qa.py, qa_records.py)."""
+
+from groups.models.groups import (
+    ACCEPTED_ANSWER_POINTS,
+    ACTIVITY_DAYS,
+    ANSWER_POINTS,
+    QUESTION_POINTS,
+    Group,
+    GroupActionError,
+    GroupQuerySet,
+    Membership,
+    Seat,
+    Sector,
+)
+from groups.models.moderation import Ban, JoinRequest, ModerationLog
+from groups.models.qa import (
+    SEARCH_CONFIG,
+    Answer,
+    Post,
+    PostQuerySet,
+    Question,
+    activity_shown_to,
+    with_activity,
+)
+from groups.models.qa_records import Comment, PostReport, PostRevision, ThreadWatch, Vote
+
+__all__ = [
+    "ACCEPTED_ANSWER_POINTS",
+    "ACTIVITY_DAYS",
+    "ANSWER_POINTS",
+    "QUESTION_POINTS",
+    "SEARCH_CONFIG",
+    "Answer",
+    "Ban",
+    "Comment",
+    "Group",
+    "GroupActionError",
+    "GroupQuerySet",
+    "JoinRequest",
+    "Membership",
+    "ModerationLog",
+    "Post",
+    "PostQuerySet",
+    "PostReport",
+    "PostRevision",
+    "Question",
+    "Seat",
+    "Sector",
+    "ThreadWatch",
+    "Vote",
+    "activity_shown_to",
+    "with_activity",
+]

@@ -1,0 +1,34 @@
+"""The identity layer, lowest of the three: accounts and blocks, the outbox, notifications,
+and the living profile. Nothing here imports groups or connections."""
+
+from profiles.models.accounts import Block, User, UserManager, block_between_exists, blocked_ids
+from profiles.models.notifications import Notification
+from profiles.models.outbox import OutgoingEmail
+from profiles.models.profile import (
+    Completeness,
+    Experience,
+    Profile,
+    Sector,
+    Skill,
+    SpokenLanguage,
+    avatar_path,
+    linkedin_validator,
+)
+
+__all__ = [
+    "Block",
+    "Completeness",
+    "Experience",
+    "Notification",
+    "OutgoingEmail",
+    "Profile",
+    "Sector",
+    "Skill",
+    "SpokenLanguage",
+    "User",
+    "UserManager",
+    "avatar_path",
+    "block_between_exists",
+    "blocked_ids",
+    "linkedin_validator",
+]
