@@ -11,6 +11,8 @@ PYTHON := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.1
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 MANAGE := .venv/bin/python manage.py
 PORT ?= 8000
+# GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
+DEV := GILDA_ENV=dev
 
 .PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format
 
@@ -26,28 +28,31 @@ venv: .venv/.synced
 	@touch $@
 
 messages: venv
-	DEBUG=true $(MANAGE) compilemessages --ignore=.venv -v 0
+	$(DEV) $(MANAGE) compilemessages --ignore=.venv -v 0
 
 setup: venv messages
-	DEBUG=true $(MANAGE) migrate --noinput -v 0
+	$(DEV) $(MANAGE) migrate --noinput -v 0
 	$(MAKE) --no-print-directory seed
 
 seed:
-	DEBUG=true $(MANAGE) seed_demo --seed 2026
+	$(DEV) $(MANAGE) seed_demo --seed 2026
 
-## make run: set up everything and serve http://127.0.0.1:8000 (SQLite, Celery eager, console email).
+## make run: set up everything and serve http://127.0.0.1:8000 in GILDA_ENV=dev (SQLite, Celery
+## eager, console email).
 run: setup
 	@echo "Gilda on http://127.0.0.1:$(PORT)/ - demo login: alice@gilda.demo / gilda-demo-2026 (admin: admin@gilda.demo)"
-	DEBUG=true $(MANAGE) runserver 127.0.0.1:$(PORT)
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-## make test: the whole test suite (embedded defaults; set DATABASE_URL/REDIS_URL for the real services).
+## make test: the whole test suite in GILDA_ENV=test (embedded defaults; set DATABASE_URL/REDIS_URL
+## for the real services).
 test: venv messages
 	@command -v chromium >/dev/null 2>&1 || { echo "Installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
-	.venv/bin/pytest $(PYTEST_ARGS)
+	GILDA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
-## make bench: every benchmark (PostgreSQL). Each one adds itself as `bench: bench-<name>`.
+## make bench: every benchmark (PostgreSQL), from bench/ (never deployed). Each one adds itself
+## as `bench: bench-<name>`. They wipe their database, and refuse one not named gilda_bench*.
 bench:
 
 ## make bench-directory: the directory's "near me" at 10k and 100k profiles (wipes its own DB).
@@ -56,13 +61,14 @@ bench: bench-directory
 bench-directory: venv
 	@psql -h 127.0.0.1 -U postgres -d $(BENCH_DIRECTORY_DB) -c "select 1" >/dev/null 2>&1 || \
 		createdb -h 127.0.0.1 -U postgres $(BENCH_DIRECTORY_DB)
-	DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DIRECTORY_DB) \
-		$(MANAGE) bench_directory $(BENCH_ARGS)
+	$(DEV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DIRECTORY_DB) \
+		.venv/bin/python -m bench.directory $(BENCH_ARGS)
 
 ## make bench-suggestions: "people you may know" at 10k and 100k users, two graph kinds, against
 ## the scipy floor, plus refresh latency with a real Celery worker (wipes its own DB and Redis db).
 BENCH_SUGGESTIONS_DB ?= gilda_bench_conn
-BENCH_SUGGESTIONS_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_SUGGESTIONS_DB) \
+# Production settings: the engine is measured as it runs for real.
+BENCH_SUGGESTIONS_ENV := GILDA_ENV=prod DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_SUGGESTIONS_DB) \
 	REDIS_URL=redis://127.0.0.1:6379/6 CELERY_EAGER=false MAIL_URL=locmem:// \
 	SECRET_KEY=bench-suggestions-not-a-secret-$(shell printf '%060d' 0)
 bench: bench-suggestions
@@ -70,11 +76,12 @@ bench-suggestions: venv
 	@psql -h 127.0.0.1 -U postgres -d $(BENCH_SUGGESTIONS_DB) -c "select 1" >/dev/null 2>&1 || \
 		createdb -h 127.0.0.1 -U postgres $(BENCH_SUGGESTIONS_DB)
 	$(BENCH_SUGGESTIONS_ENV) $(MANAGE) migrate --noinput -v 0
-	$(BENCH_SUGGESTIONS_ENV) .venv/bin/python -m connections.bench $(BENCH_ARGS)
+	$(BENCH_SUGGESTIONS_ENV) .venv/bin/python -m bench.suggestions $(BENCH_ARGS)
 
-lint:
+lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 format:
 	.venv/bin/ruff check --fix .

@@ -30,11 +30,8 @@ REDIS_DB = 8
 WORK = Path(tempfile.mkdtemp(prefix="gilda-smoke-"))
 MAIL_DIR = WORK / "mail"
 
-ENV = {
-    key: value
-    for key, value in os.environ.items()
-    if key not in {"DEBUG", "CELERY_EAGER", "GILDA_TESTING"}
-} | {
+ENV = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "CELERY_EAGER"}} | {
+    "GILDA_ENV": "prod",
     "SECRET_KEY": "smoke-" + "k" * 60,
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",

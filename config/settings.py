@@ -1,101 +1,40 @@
 """Gilda settings: one module, configured by environment variables.
 
-Unset variables give the embedded defaults (SQLite, Celery eager, console mail), so a fresh
-checkout runs with no configuration. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY,
-ALLOWED_HOSTS and MAIL_URL (see .env.example).
+GILDA_ENV picks the environment: dev (the default), test or prod. Unset variables give the
+embedded defaults (SQLite, Celery eager, console mail), so a fresh checkout runs with no
+configuration. Production sets GILDA_ENV=prod, DATABASE_URL, REDIS_URL, SECRET_KEY,
+ALLOWED_HOSTS and MAIL_URL (see .env.example); it refuses to start without SECRET_KEY or
+REDIS_URL. The readers and their checks live in config/env.py.
 """
 
-import os
-import sys
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.env import (
+    celery_eager,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    gilda_env,
+    mailers_from_url,
+    secret_key,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# dev (the default: `make run` on a fresh machine), test (pytest) or prod. The one switch
+# between them; everything below that differs by environment reads PROD.
+GILDA_ENV = gilda_env()
+PROD = GILDA_ENV == "prod"
 
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+DEBUG = env_bool("DEBUG", default=GILDA_ENV == "dev")
+SECRET_KEY = secret_key(GILDA_ENV)
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false).")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-def mailers_from_url(url: str) -> dict:
-    """Turn MAIL_URL into Django 6.1's MAILERS.
-
-    console://  locmem://  file:///path  smtp://user:pass@host:587?tls=true  smtps://…
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme
-    if scheme == "console":
-        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-    if scheme == "locmem":
-        return {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    if scheme == "file":
-        return {
-            "default": {
-                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-                "OPTIONS": {"file_path": parts.path},
-            }
-        }
-    if scheme in {"smtp", "smtps"}:
-        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        options = {
-            "host": parts.hostname or "localhost",
-            "port": parts.port or (465 if scheme == "smtps" else 587),
-            "username": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            "use_ssl": scheme == "smtps",
-            "use_tls": scheme == "smtp" and query.get("tls", "true") == "true",
-            "timeout": 10,
-        }
-        return {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": options,
-            }
-        }
-    raise ImproperlyConfigured(f"MAIL_URL scheme {scheme!r} is not supported.")
-
-
-DEBUG = env_bool("DEBUG", default=False)
-TESTING = "pytest" in sys.modules or env_bool("GILDA_TESTING", default=False)
-
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set outside DEBUG (make run sets DEBUG).")
-    SECRET_KEY = "django-insecure-gilda-development-only-key-do-not-use-in-production"
-
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PROD else "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -278,7 +217,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or TESTING)
+        if PROD
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -302,11 +241,11 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Security: strict outside DEBUG. Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not (DEBUG or TESTING))
+# Security: strict in prod. Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PROD)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PROD)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG or TESTING else 31536000)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PROD else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -314,14 +253,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = not PROD
+WHITENOISE_AUTOREFRESH = not PROD
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Celery: Redis in production; eager (in-process) when REDIS_URL is unset.
+# Celery: Redis in prod (a startup error without it, unless CELERY_EAGER=true); in dev, eager
+# when REDIS_URL is unset; in test, always eager unless CELERY_EAGER=false (config/env.py).
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-# Tests run tasks eagerly even on Redis; the CI smoke test proves the real worker path.
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", default=not REDIS_URL or TESTING)
+CELERY_TASK_ALWAYS_EAGER = celery_eager(GILDA_ENV)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

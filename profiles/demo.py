@@ -85,12 +85,19 @@ def _verified_user(email: str, display_name: str, password: str, **extra) -> tup
     return user, created
 
 
-def seed_members(rng: random.Random, crowd: int = 40) -> list[User]:
+def seed_members(rng: random.Random, crowd: int = 40, *, admin: bool = False) -> list[User]:
+    """The personas and the crowd; with admin=True (dev only: its password is in the README)
+    also a superuser, admin@gilda.demo."""
     # One hash for everybody: hashing per user would make seeding take seconds per member.
     password = make_password(settings.GILDA_DEMO_PASSWORD)
-    _verified_user(
-        f"admin@{DEMO_DOMAIN}", "Amministratore Gilda", password, is_staff=True, is_superuser=True
-    )
+    if admin:
+        _verified_user(
+            f"admin@{DEMO_DOMAIN}",
+            "Amministratore Gilda",
+            password,
+            is_staff=True,
+            is_superuser=True,
+        )
     members = [
         _verified_user(f"{slug}@{DEMO_DOMAIN}", name, password)[0] for slug, name in NAMED_MEMBERS
     ]

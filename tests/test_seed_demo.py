@@ -1,9 +1,47 @@
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from profiles.models import User
 
 
-def test_seed_demo_is_reproducible_and_safe_to_rerun(db):
+@pytest.fixture
+def in_dev(settings):
+    """The environment `make seed` runs in; the suite itself runs in GILDA_ENV=test."""
+    settings.GILDA_ENV = "dev"
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_seed_demo_refuses_to_run_outside_dev(db, settings, env):
+    settings.GILDA_ENV = env
+
+    with pytest.raises(CommandError, match=f"runs in GILDA_ENV=dev, not '{env}'"):
+        call_command("seed_demo", members=3)
+
+    assert not User.objects.exists()
+
+
+def test_seed_demo_outside_dev_with_the_flag_creates_no_staff_account(db, settings):
+    settings.GILDA_ENV = "prod"
+
+    call_command("seed_demo", members=3, allow_non_dev=True, verbosity=0)
+
+    assert User.objects.filter(email="alice@gilda.demo").exists()
+    assert User.objects.count() == 8  # five personas, three extra members
+    assert not User.objects.filter(is_staff=True).exists()
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(email="admin@gilda.demo").exists()
+
+
+def test_seed_demo_flag_is_spelled_for_the_command_line(db, settings):
+    settings.GILDA_ENV = "test"
+
+    call_command("seed_demo", "--members", "0", "--allow-non-dev", verbosity=0)
+
+    assert User.objects.count() == 5
+    assert not User.objects.filter(is_staff=True).exists()
+
+
+def test_seed_demo_is_reproducible_and_safe_to_rerun(db, in_dev):
     call_command("seed_demo", seed=7, members=10)
     first = sorted(User.objects.values_list("email", "display_name"))
 
@@ -13,7 +51,7 @@ def test_seed_demo_is_reproducible_and_safe_to_rerun(db):
     assert len(first) == 16  # admin, five personas, ten extra members
 
 
-def test_demo_personas_can_log_in(client, db):
+def test_demo_personas_can_log_in(client, db, in_dev):
     call_command("seed_demo", members=0)
 
     response = client.post(
@@ -24,7 +62,7 @@ def test_demo_personas_can_log_in(client, db):
     assert client.get("/").context["user"].email == "alice@gilda.demo"
 
 
-def test_demo_admin_is_staff(db):
+def test_demo_admin_is_staff(db, in_dev):
     call_command("seed_demo", members=0)
 
     admin = User.objects.get(email="admin@gilda.demo")
@@ -48,7 +86,7 @@ def _profile_snapshot():
     )
 
 
-def test_demo_profiles_are_varied_real_places_reproducible_and_not_duplicated(db):
+def test_demo_profiles_are_varied_real_places_reproducible_and_not_duplicated(db, in_dev):
     from profiles import gazetteer
     from profiles.models import Experience, Profile, Skill
 
@@ -73,7 +111,7 @@ def test_demo_profiles_are_varied_real_places_reproducible_and_not_duplicated(db
         assert profile.public_latitude is not None
 
 
-def test_demo_dave_and_erin_share_exactly_two_connections_and_erin_is_suggested(db):
+def test_demo_dave_and_erin_share_exactly_two_connections_and_erin_is_suggested(db, in_dev):
     from connections.models import Suggestion, are_connected, mutual_connection_ids
 
     call_command("seed_demo", seed=5, members=30)
@@ -91,7 +129,7 @@ def test_demo_dave_and_erin_share_exactly_two_connections_and_erin_is_suggested(
     assert suggestion.mutual_count == 2
 
 
-def test_demo_connections_are_reproducible(db):
+def test_demo_connections_are_reproducible(db, in_dev):
     from connections.models import Connection
 
     def edges():

@@ -65,9 +65,9 @@ def worker(tmp_path):
     if not redis_url:
         pytest.skip("needs REDIS_URL: a real worker on Redis (CI step 2)")
     db = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_TESTING"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_ENV"}}
     env |= {
-        "DEBUG": "true",
+        "GILDA_ENV": "dev",
         "CELERY_EAGER": "false",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": redis_url,

@@ -76,8 +76,8 @@ def test_non_staff_cannot_open_the_groups_admin(bob_client, closed_group):
 
 
 def test_seed_demo_builds_the_personas_groups_and_is_rerunnable(db):
-    call_command("seed_demo", members=12, verbosity=0)
-    call_command("seed_demo", members=12, verbosity=0)
+    call_command("seed_demo", members=12, allow_non_dev=True, verbosity=0)
+    call_command("seed_demo", members=12, allow_non_dev=True, verbosity=0)
 
     copywriters = Group.objects.get(slug="copywriter-italia")
     assert copywriters.visibility == "closed"

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from connections.bench import reference_top_k
-from connections.graphs import community_sizes, generate
+from bench.graphs import community_sizes, generate
+from bench.suggestions import reference_top_k
 
 
 @pytest.mark.parametrize("kind", ["community", "pa"])

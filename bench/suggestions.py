@@ -1,8 +1,8 @@
 """Benchmark of "people you may know" on PostgreSQL and Redis (`make bench-suggestions`).
 
-    .venv/bin/python -m connections.bench [--sizes 10000,100000] [--kinds community,pa]
+    .venv/bin/python -m bench.suggestions [--sizes 10000,100000] [--kinds community,pa]
 
-For each size and graph kind (connections/graphs.py, fixed seed, average degree 20), in
+For each size and graph kind (bench/graphs.py, fixed seed, average degree 20), in
 fresh subprocesses so each peak memory is its own:
   1. load:       generate the graph; TRUNCATE; COPY users, profiles and connections.
   2. recompute:  connections.suggestions.recompute_all(), end to end (binary COPY in,
@@ -14,8 +14,8 @@ Then, on the last (largest) preferential-attachment graph, with a real Celery wo
 Redis (2 processes): latency from accepting a connection request to refreshed suggestions,
 for ordinary members and for a hub with 5,000 connections.
 
-Wipes the database it is pointed at: use a dedicated one (the Makefile uses
-gilda_bench_conn and Redis db 6).
+Wipes the database it is pointed at, and so refuses one not named gilda_bench* (the Makefile
+uses gilda_bench_conn, and Redis db 6).
 """
 
 import argparse
@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from bench import setup_django
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "BENCH-RESULT "
 SEED = 2026
@@ -49,17 +51,6 @@ def peak_mb() -> float:
 
 def graph_seed(kind: str, n: int) -> int:
     return SEED + n + (0 if kind == "community" else 1)
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        raise SystemExit("The benchmark runs on PostgreSQL: set DATABASE_URL.")
 
 
 # 1. Load ---------------------------------------------------------------------------------
@@ -98,7 +89,7 @@ def _pg_micros(moment: datetime) -> int:
 def load(kind: str, n: int, edges_file: str) -> dict:
     from django.db import connection
 
-    from connections.graphs import generate
+    from bench.graphs import generate
 
     started = time.perf_counter()
     low, high = generate(kind, n, seed=graph_seed(kind, n))
@@ -489,7 +480,7 @@ def child(argv: list[str]) -> None:
 
 
 def run_child(*args: str) -> dict:
-    command = [sys.executable, "-m", "connections.bench", "--child", *args]
+    command = [sys.executable, "-m", "bench.suggestions", "--child", *args]
     finished = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     if finished.returncode:
         raise SystemExit(f"[bench] step failed: {' '.join(args)}")
@@ -553,6 +544,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench-suggestions.md"))
     args = parser.parse_args(argv)
+    setup_django()  # refuses a database that is not a benchmark's before any child starts
     sizes = sorted(int(s) for s in args.sizes.split(","))
     kinds = [k for k in ("community", "pa") if k in args.kinds.split(",")]
     if not kinds or any(k not in ("community", "pa") for k in args.kinds.split(",")):
