@@ -10,18 +10,30 @@ spread over many Celery workers (each loads the graph once and does its range); 
 of a few members loads only the edges around them.
 """
 
-import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from django.conf import settings
 from django.db import connection, transaction
 from scipy import sparse
 
-from connections.models import ConnectionRequest, Dismissal, StaleSuggestions, Suggestion
+from connections.models import Dismissal, StaleSuggestions, Suggestion
+from connections.suggestion_graph import (
+    Graph,
+    SideData,
+    all_user_ids,
+    co_member_ids,
+    in_list,
+    is_postgres,
+    load_exclusions,
+    load_full_graph,
+    load_graph_around,
+    load_side_data,
+    lookup_ids,
+    top_k,
+)
 from profiles.models import User
 
 # Mutual counts at or above this share one histogram bucket (and go to the exact sort).
@@ -30,9 +42,6 @@ HISTOGRAM_CAP = 64
 # same city and the same sector, then complementary needs and offers.
 TIE_BREAK_CAP = 128
 BANNED = 1 << 30
-# Groups bigger than this don't generate candidates on their own (everyone would be
-# everyone's candidate); they still count when both members share a smaller signal.
-BIG_GROUP = 2000
 BLOCK_ROWS = 4096
 # A refresh of more members than this reads the whole graph instead of their surroundings.
 FULL_GRAPH_ABOVE = 500
@@ -40,303 +49,6 @@ FULL_GRAPH_ABOVE = 500
 # and a range recompute never interleave their writes for the same member.
 LOCK_BUCKET_BITS = 10
 LOCK_NAMESPACE = 4242
-
-WORD = re.compile(r"[^\W\d_]{4,}", re.UNICODE)
-STOPWORDS = frozenset(
-    (
-        "alla alle allo anche come cosa dalla degli della delle dello nella nelle nello più "
-        "sono sulla sulle questo questa quello quella tutti tutto essere fare "
-        "with from that this have your about into"
-    ).split()
-)
-
-
-def top_k() -> int:
-    return settings.CONNECTIONS_SUGGESTIONS_PER_USER
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-# Reading ----------------------------------------------------------------------------------
-
-_PAIR_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("a", ">i8"), ("l2", ">i4"), ("b", ">i8")])
-
-
-def _copy_pairs(sql: str) -> tuple[np.ndarray, np.ndarray]:
-    """Two bigint columns of a query, read with a binary COPY (19-byte header, fixed-width
-    rows, 2-byte trailer)."""
-    buffer = bytearray()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
-    ):
-        for block in copy:
-            buffer += block
-    body = memoryview(buffer)[19:-2]
-    rows = np.frombuffer(body, dtype=_PAIR_ROW)
-    return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
-
-
-def _fetch_pairs(sql: str, params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    array = np.asarray(rows, dtype=np.int64)
-    return array[:, 0], array[:, 1]
-
-
-def _in_list(ids: np.ndarray) -> tuple[str, list]:
-    """A WHERE fragment matching ids, for both backends."""
-    if is_postgres():
-        return "= ANY(%s)", [list(map(int, ids))]
-    return f"IN ({','.join('%s' for _ in ids)})", list(map(int, ids))
-
-
-def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if len(ids) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    parts_a, parts_b = [], []
-    # SQLite caps bound parameters; chunk so both backends take the same path.
-    for start in range(0, len(ids), 10000):
-        chunk = ids[start : start + 10000]
-        fragment, params = _in_list(chunk)
-        a, b = _fetch_pairs(
-            "SELECT user_low_id, user_high_id FROM connections_connection "
-            f"WHERE user_low_id {fragment} UNION "
-            "SELECT user_low_id, user_high_id FROM connections_connection "
-            f"WHERE user_high_id {fragment}",
-            params + params,
-        )
-        parts_a.append(a)
-        parts_b.append(b)
-    low, high = np.concatenate(parts_a), np.concatenate(parts_b)
-    pairs = np.unique(np.stack([low, high], axis=1), axis=0) if len(low) else np.empty((0, 2))
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
-
-
-@dataclass
-class Graph:
-    """Member ids (sorted) and the symmetric adjacency matrix over their indices."""
-
-    ids: np.ndarray
-    adjacency: sparse.csr_matrix
-
-    def index_of(self, user_ids: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.ids, user_ids)
-
-    @classmethod
-    def from_edges(cls, low: np.ndarray, high: np.ndarray, extra_ids=()) -> "Graph":
-        ids = np.unique(np.concatenate([low, high, np.asarray(extra_ids, dtype=np.int64)]))
-        n = len(ids)
-        rows = np.searchsorted(ids, low)
-        cols = np.searchsorted(ids, high)
-        data = np.ones(2 * len(rows), dtype=np.int32)
-        adjacency = sparse.csr_matrix(
-            (data, (np.concatenate([rows, cols]), np.concatenate([cols, rows]))), shape=(n, n)
-        )
-        adjacency.sum_duplicates()
-        adjacency.data[:] = 1  # an edge read twice is still one edge
-        return cls(ids=ids, adjacency=adjacency)
-
-
-def all_user_ids() -> np.ndarray:
-    return np.asarray(User.objects.values_list("pk", flat=True), dtype=np.int64)
-
-
-def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
-    """Fellow members of the small groups of user_ids: candidates without mutual friends."""
-    if not len(user_ids):
-        return np.empty(0, dtype=np.int64)
-    found = []
-    for start in range(0, len(user_ids), 10000):
-        fragment, params = _in_list(user_ids[start : start + 10000])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT DISTINCT other.user_id FROM groups_membership mine "
-                "JOIN groups_group g ON g.id = mine.group_id "
-                "JOIN groups_membership other ON other.group_id = mine.group_id "
-                f"WHERE mine.user_id {fragment} AND g.member_count <= %s",
-                params + [BIG_GROUP],
-            )
-            found += [row[0] for row in cursor.fetchall()]
-    return np.asarray(found, dtype=np.int64)
-
-
-def load_full_graph(extra_ids=()) -> Graph:
-    sql = "SELECT user_low_id, user_high_id FROM connections_connection"
-    if is_postgres():
-        low, high = _copy_pairs(
-            "SELECT user_low_id::int8, user_high_id::int8 FROM connections_connection"
-        )
-    else:
-        low, high = _fetch_pairs(sql)
-    return Graph.from_edges(low, high, extra_ids)
-
-
-def load_graph_around(user_ids: np.ndarray) -> Graph:
-    """Just the edges needed for the two-hop counts of user_ids: theirs and their
-    neighbours'. Every row for user_ids and their neighbours is complete."""
-    low, high = _edges_touching(user_ids)
-    neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
-    low2, high2 = _edges_touching(neighbours)
-    extra = np.concatenate([user_ids, co_member_ids(user_ids)])
-    return Graph.from_edges(
-        np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
-    )
-
-
-@dataclass
-class SideData:
-    """What the tie-breakers need, aligned with Graph.ids."""
-
-    memberships: sparse.csr_matrix  # members × groups (small groups only)
-    all_memberships: sparse.csr_matrix  # members × groups, for counting shared groups
-    city: np.ndarray  # 0 = unknown or shown as region only (the flag must not reveal it)
-    sector: np.ndarray  # 0 = unknown
-    needs: sparse.csr_matrix  # members × words
-    offers: sparse.csr_matrix
-    inactive: np.ndarray  # bool
-
-
-def _lookup(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of keys in ids, and which keys are there at all."""
-    positions = np.searchsorted(ids, keys)
-    positions = np.clip(positions, 0, max(len(ids) - 1, 0))
-    found = ids[positions] == keys if len(ids) else np.zeros(len(keys), dtype=bool)
-    return positions, found
-
-
-def load_side_data(graph: Graph, full: bool) -> SideData:
-    ids = graph.ids
-    n = len(ids)
-    # Filtering in SQL pays only while the id list fits in one statement.
-    full = full or (not is_postgres() and n > 5000)
-    where, params = ("", []) if full else _in_list(ids)
-
-    def rows(sql_all: str, sql_some: str) -> list[tuple]:
-        with connection.cursor() as cursor:
-            if full:
-                cursor.execute(sql_all)
-            else:
-                cursor.execute(sql_some.replace("{in}", where), params)
-            return cursor.fetchall()
-
-    seats = rows(
-        "SELECT m.user_id, m.group_id, g.member_count FROM groups_membership m "
-        "JOIN groups_group g ON g.id = m.group_id",
-        "SELECT m.user_id, m.group_id, g.member_count FROM groups_membership m "
-        "JOIN groups_group g ON g.id = m.group_id WHERE m.user_id {in}",
-    )
-    if seats:
-        seat = np.asarray(seats, dtype=np.int64)
-        positions, found = _lookup(ids, seat[:, 0])
-        seat, positions = seat[found], positions[found]
-        group_ids, group_cols = np.unique(seat[:, 1], return_inverse=True)
-        shape = (n, len(group_ids))
-        ones = np.ones(len(seat), dtype=np.int32)
-        all_memberships = sparse.csr_matrix((ones, (positions, group_cols)), shape=shape)
-        small = seat[:, 2] <= BIG_GROUP
-        memberships = sparse.csr_matrix(
-            (ones[small], (positions[small], group_cols[small])), shape=shape
-        )
-    else:
-        all_memberships = memberships = sparse.csr_matrix((n, 1), dtype=np.int32)
-
-    profiles = rows(
-        "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
-        "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id",
-        "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
-        "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id "
-        "WHERE p.user_id {in}",
-    )
-    city = np.zeros(n, dtype=np.int64)
-    sector = np.zeros(n, dtype=np.int64)
-    inactive = np.zeros(n, dtype=bool)
-    vocabulary: dict[str, int] = {}
-    need_rows, need_cols, offer_rows, offer_cols = [], [], [], []
-    if profiles:
-        keys = np.fromiter((row[0] for row in profiles), dtype=np.int64, count=len(profiles))
-        positions, found = _lookup(ids, keys)
-        for row, position, ok in zip(profiles, positions, found, strict=True):
-            if not ok:
-                continue
-            _uid, geoname, sector_id, needs, offers, active = row
-            city[position] = geoname
-            sector[position] = sector_id
-            inactive[position] = not active
-            for text, out_rows, out_cols in (
-                (needs, need_rows, need_cols),
-                (offers, offer_rows, offer_cols),
-            ):
-                if not text:
-                    continue
-                for word in {w.lower() for w in WORD.findall(text)} - STOPWORDS:
-                    out_rows.append(position)
-                    out_cols.append(vocabulary.setdefault(word, len(vocabulary)))
-    width = max(len(vocabulary), 1)
-
-    def words(r, c):
-        return sparse.csr_matrix(
-            (np.ones(len(r), dtype=np.int32), (np.asarray(r, dtype=np.int64), c)),
-            shape=(n, width),
-        )
-
-    return SideData(
-        memberships=memberships,
-        all_memberships=all_memberships,
-        city=city,
-        sector=sector,
-        needs=words(need_rows, np.asarray(need_cols, dtype=np.int64)),
-        offers=words(offer_rows, np.asarray(offer_cols, dtype=np.int64)),
-        inactive=inactive,
-    )
-
-
-def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
-    """Pairs never to suggest, from the point of view of user_ids: pending requests either
-    way, dismissals, blocks either way. Existing connections and self come from the graph."""
-    n = len(graph.ids)
-    fragment, params = _in_list(user_ids)
-    open_statuses = [str(s) for s in ConnectionRequest.OPEN_STATUSES]
-    status_in = ",".join("%s" for _ in open_statuses)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sender_id, recipient_id FROM connections_connectionrequest "
-            f"WHERE status IN ({status_in}) AND (sender_id {fragment} OR recipient_id {fragment}) "
-            "UNION ALL SELECT blocker_id, blocked_id FROM connections_block "
-            f"WHERE blocker_id {fragment} OR blocked_id {fragment}",
-            open_statuses + params * 4,
-        )
-        both_ways = cursor.fetchall()
-        cursor.execute(
-            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",
-            params,
-        )
-        one_way = cursor.fetchall()
-    rows, cols = [], []
-    for a, b in both_ways:
-        rows += [a, b]
-        cols += [b, a]
-    for a, b in one_way:
-        rows.append(a)
-        cols.append(b)
-    if not rows:
-        return sparse.csr_matrix((n, n), dtype=np.int32)
-    r_pos, r_ok = _lookup(graph.ids, np.asarray(rows, dtype=np.int64))
-    c_pos, c_ok = _lookup(graph.ids, np.asarray(cols, dtype=np.int64))
-    keep = r_ok & c_ok
-    return sparse.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=np.int32), (r_pos[keep], c_pos[keep])), shape=(n, n)
-    )
-
 
 # Computing --------------------------------------------------------------------------------
 
@@ -503,7 +215,7 @@ def compute_block(
 def compute(graph: Graph, user_ids: np.ndarray, side: SideData | None) -> Rows:
     """Top-k rows for user_ids (members missing from the graph have no candidates)."""
     user_ids = np.asarray(user_ids, dtype=np.int64)
-    indices, found = _lookup(graph.ids, user_ids)
+    indices, found = lookup_ids(graph.ids, user_ids)
     indices = indices[found]
     parts = []
     for start in range(0, len(indices), BLOCK_ROWS):
@@ -594,7 +306,7 @@ def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None 
             )
         elif len(user_ids):
             for start in range(0, len(user_ids), 10000):
-                fragment, params = _in_list(user_ids[start : start + 10000])
+                fragment, params = in_list(user_ids[start : start + 10000])
                 cursor.execute(
                     f"DELETE FROM connections_suggestion WHERE user_id {fragment}", params
                 )
