@@ -5,14 +5,40 @@ are added by the groups fixtures as those features land; here every persona is a
 member with a known password.
 """
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from profiles.models import User
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config):
+    """Give each pytest-xdist worker its own Redis db (base db + worker number).
+
+    The cache is cleared around every test and the worker-fault test runs a real Celery
+    worker: two test processes sharing one db would clear each other's rate limits and
+    consume each other's tasks. The test databases get a per-worker suffix from pytest-django.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (worker and settings.REDIS_URL):
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    db = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if db > 15:
+        raise pytest.UsageError(f"Redis db {db} for {worker} is past Redis's 16 dbs.")
+    url = urlunsplit(parts._replace(path=f"/{db}"))
+    from config.celery import app
+
+    os.environ["REDIS_URL"] = settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CELERY_BROKER_URL = app.conf.broker_url = url
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +57,11 @@ def password_hash(django_db_setup, django_db_blocker) -> str:
     return make_password(PASSWORD)
 
 
-@pytest.fixture
-def make_user(db, password_hash):
+@pytest.fixture(scope="session")
+def new_user(password_hash):
+    """new_user(email, name): a verified member; for fixtures that hold database access
+    themselves (a class- or module-scoped world). Tests use make_user."""
+
     def make(email: str, display_name: str = "", *, verified: bool = True, **extra) -> User:
         user = User.objects.create(
             email=email, display_name=display_name, password=password_hash, **extra
@@ -41,6 +70,17 @@ def make_user(db, password_hash):
         return user
 
     return make
+
+
+@pytest.fixture
+def make_user(db, new_user):
+    return new_user
+
+
+@pytest.fixture
+def password() -> str:
+    """Every persona's password, for the login forms."""
+    return PASSWORD
 
 
 @pytest.fixture
