@@ -6,15 +6,20 @@ member with a known password.
 """
 
 import os
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.test import Client
 
-from profiles.models import User
+from config.celery import app as celery_app
+from profiles import gazetteer
+from profiles.models import Profile, User
+from tests import xss_payloads as xss_corpus
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -34,11 +39,9 @@ def pytest_configure(config):
     if db > 15:
         raise pytest.UsageError(f"Redis db {db} for {worker} is past Redis's 16 dbs.")
     url = urlunsplit(parts._replace(path=f"/{db}"))
-    from config.celery import app
-
     os.environ["REDIS_URL"] = settings.REDIS_URL = url
     settings.CACHES["default"]["LOCATION"] = url
-    settings.CELERY_BROKER_URL = app.conf.broker_url = url
+    settings.CELERY_BROKER_URL = celery_app.conf.broker_url = url
 
 
 @pytest.fixture(autouse=True)
@@ -113,6 +116,12 @@ def staff(make_user) -> User:
     return make_user("staff@example.com", "Stefano Staff", is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def logged_in():
+    """logged_in(user): a new client with its own session, for several at once."""
+    return _client_for
+
+
 def _client_for(user: User) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -150,8 +159,6 @@ def staff_client(staff) -> Client:
 
 
 def pytest_collection_modifyitems(config, items):
-    from django.conf import settings
-
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     needs_postgres = pytest.mark.skip(
@@ -210,3 +217,87 @@ def open_group(alice, sector):
         visibility=Group.Visibility.OPEN,
         description="Strategie e strumenti.",
     )
+
+
+# The XSS corpus (tests/xss_payloads.py): a test taking `xss_payload` runs once per payload.
+
+
+def pytest_generate_tests(metafunc):
+    if "xss_payload" in metafunc.fixturenames:
+        metafunc.parametrize("xss_payload", xss_corpus.XSS_PAYLOADS)
+
+
+@pytest.fixture
+def xss_payloads() -> list[str]:
+    return xss_corpus.XSS_PAYLOADS
+
+
+@pytest.fixture
+def unsafe_parts():
+    """unsafe_parts(html): every tag, attribute or link scheme rendered Markdown must not have."""
+    return xss_corpus.unsafe_parts
+
+
+@pytest.fixture
+def settle():
+    """settle(user, city, region_only=False, **profile_fields): give a member a city from the
+    gazetteer (or none), optionally shown as region only."""
+
+    def settle(user, city: str | None, *, region_only: bool = False, **fields) -> Profile:
+        profile = user.profile
+        profile.set_location(gazetteer.find(city) if city else None)
+        if region_only:
+            profile.location_visibility = Profile.LocationVisibility.REGION
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.save()
+        return profile
+
+    return settle
+
+
+@pytest.fixture
+def dead_broker():
+    saved = {
+        "broker_url": celery_app.conf.broker_url,
+        "task_always_eager": celery_app.conf.task_always_eager,
+    }
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app.conf.task_always_eager = False
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield
+    celery_app.conf.update(saved)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+# Races (PostgreSQL only, transaction=True): real threads released together.
+
+
+@pytest.fixture
+def all_at_once():
+    """all_at_once(calls): run the callables in parallel threads released together; return
+    their results (or the exception each raised)."""
+
+    def all_at_once(calls):
+        barrier = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+
+        def run(index, call):
+            try:
+                barrier.wait()
+                results[index] = call()
+            except Exception as error:  # noqa: BLE001 - the test asserts on it
+                results[index] = error
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    return all_at_once

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from groups.models import Post
-from tests.directory.test_directory import cards
 
 
 def points(response) -> dict[int, int]:
@@ -38,7 +37,7 @@ def threads(
 
 
 def test_members_of_the_closed_group_see_its_activity(
-    bob_client, threads, bob, carol, dave, moderator, directory_url
+    bob_client, threads, bob, carol, dave, moderator, directory_url, cards
 ):
     response = bob_client.get(directory_url, {"ordine": "attivi"})
     assert cards(response)[:3] == [moderator.pk, carol.pk, dave.pk]
@@ -49,7 +48,7 @@ def test_members_of_the_closed_group_see_its_activity(
 
 
 def test_outsiders_see_no_closed_group_activity(
-    dave_client, threads, alice, bob, carol, moderator, directory_url
+    dave_client, threads, alice, bob, carol, moderator, directory_url, cards
 ):
     for headers in ({}, {"HX-Request": "true"}):
         response = dave_client.get(directory_url, {"ordine": "attivi"}, headers=headers)
@@ -67,7 +66,7 @@ def test_staff_see_all_activity(staff_client, threads, moderator, bob, directory
 
 
 def test_in_a_group_directory_only_that_groups_activity_counts(
-    alice_client, threads, open_group, carol, dave, directory_url
+    alice_client, threads, open_group, carol, dave, directory_url, cards
 ):
     response = alice_client.get(directory_url, {"ordine": "attivi", "gruppo": open_group.slug})
     assert cards(response) == [carol.pk, dave.pk]
