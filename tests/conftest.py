@@ -25,12 +25,15 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def pytest_configure(config):
-    """Give each pytest-xdist worker its own Redis db (base db + worker number).
+    """A fast password hasher, and each pytest-xdist worker its own Redis db (base + number).
 
     The cache is cleared around every test and the worker-fault test runs a real Celery
     worker: two test processes sharing one db would clear each other's rate limits and
     consume each other's tasks. The test databases get a per-worker suffix from pytest-django.
     """
+    # Django's PBKDF2 costs most of a second per hash by design; signups, logins and the demo
+    # seed hash dozens of passwords. Tests prove the flows, not the hasher's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not (worker and settings.REDIS_URL):
         return
