@@ -5,14 +5,46 @@ are added by the groups fixtures as those features land; here every persona is a
 member with a known password.
 """
 
+import os
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.test import Client
 
-from profiles.models import User
+from config.celery import app as celery_app
+from profiles import gazetteer
+from profiles.models import Profile, User
+from tests import xss_payloads as xss_corpus
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config):
+    """A fast password hasher, and each pytest-xdist worker its own Redis db (base + number).
+
+    The cache is cleared around every test and the worker-fault test runs a real Celery
+    worker: two test processes sharing one db would clear each other's rate limits and
+    consume each other's tasks. The test databases get a per-worker suffix from pytest-django.
+    """
+    # Django's PBKDF2 costs most of a second per hash by design; signups, logins and the demo
+    # seed hash dozens of passwords. Tests prove the flows, not the hasher's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (worker and settings.REDIS_URL):
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    db = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if db > 15:
+        raise pytest.UsageError(f"Redis db {db} for {worker} is past Redis's 16 dbs.")
+    url = urlunsplit(parts._replace(path=f"/{db}"))
+    os.environ["REDIS_URL"] = settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CELERY_BROKER_URL = celery_app.conf.broker_url = url
 
 
 @pytest.fixture(autouse=True)
@@ -31,8 +63,11 @@ def password_hash(django_db_setup, django_db_blocker) -> str:
     return make_password(PASSWORD)
 
 
-@pytest.fixture
-def make_user(db, password_hash):
+@pytest.fixture(scope="session")
+def new_user(password_hash):
+    """new_user(email, name): a verified member; for fixtures that hold database access
+    themselves (a class- or module-scoped world). Tests use make_user."""
+
     def make(email: str, display_name: str = "", *, verified: bool = True, **extra) -> User:
         user = User.objects.create(
             email=email, display_name=display_name, password=password_hash, **extra
@@ -41,6 +76,17 @@ def make_user(db, password_hash):
         return user
 
     return make
+
+
+@pytest.fixture
+def make_user(db, new_user):
+    return new_user
+
+
+@pytest.fixture
+def password() -> str:
+    """Every persona's password, for the login forms."""
+    return PASSWORD
 
 
 @pytest.fixture
@@ -71,6 +117,12 @@ def moderator(make_user) -> User:
 @pytest.fixture
 def staff(make_user) -> User:
     return make_user("staff@example.com", "Stefano Staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def logged_in():
+    """logged_in(user): a new client with its own session, for several at once."""
+    return _client_for
 
 
 def _client_for(user: User) -> Client:
@@ -110,8 +162,6 @@ def staff_client(staff) -> Client:
 
 
 def pytest_collection_modifyitems(config, items):
-    from django.conf import settings
-
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return
     needs_postgres = pytest.mark.skip(
@@ -170,3 +220,87 @@ def open_group(alice, sector):
         visibility=Group.Visibility.OPEN,
         description="Strategie e strumenti.",
     )
+
+
+# The XSS corpus (tests/xss_payloads.py): a test taking `xss_payload` runs once per payload.
+
+
+def pytest_generate_tests(metafunc):
+    if "xss_payload" in metafunc.fixturenames:
+        metafunc.parametrize("xss_payload", xss_corpus.XSS_PAYLOADS)
+
+
+@pytest.fixture
+def xss_payloads() -> list[str]:
+    return xss_corpus.XSS_PAYLOADS
+
+
+@pytest.fixture
+def unsafe_parts():
+    """unsafe_parts(html): every tag, attribute or link scheme rendered Markdown must not have."""
+    return xss_corpus.unsafe_parts
+
+
+@pytest.fixture
+def settle():
+    """settle(user, city, region_only=False, **profile_fields): give a member a city from the
+    gazetteer (or none), optionally shown as region only."""
+
+    def settle(user, city: str | None, *, region_only: bool = False, **fields) -> Profile:
+        profile = user.profile
+        profile.set_location(gazetteer.find(city) if city else None)
+        if region_only:
+            profile.location_visibility = Profile.LocationVisibility.REGION
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.save()
+        return profile
+
+    return settle
+
+
+@pytest.fixture
+def dead_broker():
+    saved = {
+        "broker_url": celery_app.conf.broker_url,
+        "task_always_eager": celery_app.conf.task_always_eager,
+    }
+    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    celery_app.conf.task_always_eager = False
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield
+    celery_app.conf.update(saved)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+# Races (PostgreSQL only, transaction=True): real threads released together.
+
+
+@pytest.fixture
+def all_at_once():
+    """all_at_once(calls): run the callables in parallel threads released together; return
+    their results (or the exception each raised)."""
+
+    def all_at_once(calls):
+        barrier = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+
+        def run(index, call):
+            try:
+                barrier.wait()
+                results[index] = call()
+            except Exception as error:  # noqa: BLE001 - the test asserts on it
+                results[index] = error
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        return results
+
+    return all_at_once

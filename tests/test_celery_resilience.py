@@ -1,33 +1,15 @@
 """Publishing a task must never fail a web request when the broker is down.
 
-These tests point Celery at a real, closed local port: the connection is genuinely refused,
-nothing is mocked.
+These tests point Celery at a real, closed local port (the dead_broker fixture): the
+connection is genuinely refused, nothing is mocked.
 """
 
 import time
 
-import pytest
 from django.core import mail
 
-from config.celery import app as celery_app
 from profiles.models import OutgoingEmail
 from profiles.tasks import sweep_outbox
-
-
-@pytest.fixture
-def dead_broker():
-    saved = {
-        "broker_url": celery_app.conf.broker_url,
-        "task_always_eager": celery_app.conf.task_always_eager,
-    }
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app.conf.task_always_eager = False
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield
-    celery_app.conf.update(saved)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 def test_signup_succeeds_with_the_broker_down_and_the_sweep_sends_the_mail(

@@ -1,4 +1,8 @@
-"""An XSS corpus for everything members write (Markdown bodies, titles, comments, previews)."""
+"""An XSS corpus for everything members write (Markdown bodies, titles, comments, previews),
+and the audit of rendered Markdown. Tests get both from tests/conftest.py's fixtures."""
+
+import re
+from html.parser import HTMLParser
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -73,3 +77,35 @@ XSS_PAYLOADS = [
     "{{ 7*7 }}<script>alert(1)</script>",
     "{% csrf_token %}<svg/onload=alert(1)>",
 ]
+
+SAFE_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+    "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+SAFE_ATTRIBUTES = {"href", "title", "rel", "start", "align"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+class _Audit(HTMLParser):
+    """Collects every real tag and attribute in rendered HTML (escaped text is just text)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in SAFE_TAGS:
+            self.problems.append(f"tag <{tag}>")
+        for name, value in attrs:
+            if name not in SAFE_ATTRIBUTES:
+                self.problems.append(f"attribute {name}={value!r} on <{tag}>")
+            scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value or "", re.I)
+            if name == "href" and scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+                self.problems.append(f"href {value!r}")
+
+
+def unsafe_parts(html: str) -> list[str]:
+    audit = _Audit()
+    audit.feed(html)
+    audit.close()
+    return audit.problems

@@ -69,3 +69,17 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(password):
+    """log_in(page, base_url, email): through the real login form, as a persona."""
+
+    def log_in(page, base_url: str, email: str) -> None:
+        page.goto(f"{base_url}/accounts/login/")
+        page.fill("#id_login", email)
+        page.fill("#id_password", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{base_url}/")
+
+    return log_in

@@ -8,21 +8,12 @@ from playwright.sync_api import expect
 
 from connections.models import Connection, ConnectionRequest
 from connections.suggestions import refresh_for
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_dave_connects_with_erin_through_a_suggestion(
-    live_server, page, phone_page, screenshot, make_user, alice, bob, dave, open_group
+    live_server, page, phone_page, screenshot, make_user, alice, bob, dave, open_group, log_in
 ):
     erin = make_user("erin@example.com", "Erica Marino")
     for a, b in [(dave, alice), (dave, bob), (erin, alice), (erin, bob)]:

@@ -7,14 +7,12 @@ from playwright.sync_api import expect
 
 from groups.models import Sector
 from profiles.models import Skill
-from tests.browser.test_profile_flow import log_in
-from tests.directory.conftest import settle
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_member_finds_colleagues_near_them_on_a_phone(
-    live_server, phone_page, screenshot, make_user, bob, alice, carol, dave, sector
+    live_server, phone_page, screenshot, make_user, bob, alice, carol, dave, sector, log_in, settle
 ):
     page, base = phone_page, live_server.url
     copywriting = Skill.objects.create(name="Copywriting", is_approved=True)

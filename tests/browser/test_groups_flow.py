@@ -4,17 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from groups.models import Group, Membership
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.fixture
@@ -37,7 +28,7 @@ def alices_group(alice, carol, moderator, sector):
 
 
 def test_bob_asks_alice_approves_bob_reads_the_threads(
-    live_server, browser, page, phone_page, screenshot, alices_group, bob
+    live_server, browser, page, phone_page, screenshot, alices_group, bob, log_in
 ):
     base = live_server.url
     group_url = f"{base}/gruppi/{alices_group.slug}/"

@@ -9,17 +9,8 @@ from playwright.sync_api import expect
 
 from profiles import gazetteer
 from profiles.models import Profile, Skill
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_login", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.fixture
@@ -47,6 +38,7 @@ def test_a_new_member_completes_their_profile_on_a_phone(
     sector,
     bob,
     carol,
+    log_in,
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     Skill.objects.create(name="Copywriting", is_approved=True)

@@ -7,13 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from groups.models import Post
-from tests.browser.test_groups_flow import log_in
 
 pytestmark = pytest.mark.browser
 
 
 def test_bob_asks_alice_answers_bob_upvotes_and_accepts_alice_is_notified(
-    live_server, browser, page, phone_page, screenshot, closed_group, alice, bob
+    live_server, browser, page, phone_page, screenshot, closed_group, alice, bob, log_in
 ):
     base = live_server.url
     log_in(page, base, "bob@example.com")
@@ -84,7 +83,7 @@ def test_bob_asks_alice_answers_bob_upvotes_and_accepts_alice_is_notified(
 
 
 def test_group_page_nudges_and_the_thread_list_searches_as_you_type_on_a_phone(
-    live_server, page, phone_page, screenshot, closed_group, alice, bob, moderator
+    live_server, page, phone_page, screenshot, closed_group, alice, bob, moderator, log_in
 ):
     asked = Post.ask(closed_group, bob, title="Tariffe per un naming?", body="Quanto chiedete?")
     helped = asked.answer(alice, body="Dipende dalle verifiche sui marchi.")

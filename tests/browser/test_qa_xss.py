@@ -5,15 +5,15 @@ no console error (a CSP refusal would be one)."""
 import pytest
 
 from groups.models import Post
-from tests.browser.test_groups_flow import log_in
-from tests.xss_payloads import XSS_PAYLOADS
 
 pytestmark = pytest.mark.browser
 
 
-def test_no_payload_runs_in_chromium(live_server, page, closed_group, alice, bob, moderator):
-    thread = Post.ask(closed_group, bob, title="Raccolta di prove?", body="\n\n".join(XSS_PAYLOADS))
-    for payload in XSS_PAYLOADS:
+def test_no_payload_runs_in_chromium(
+    live_server, page, closed_group, alice, bob, moderator, log_in, xss_payloads
+):
+    thread = Post.ask(closed_group, bob, title="Raccolta di prove?", body="\n\n".join(xss_payloads))
+    for payload in xss_payloads:
         Post.ask(closed_group, moderator, title=f"T {payload}"[:200], body=payload)
         answer = thread.answer(alice, body=payload)
         answer.comment(moderator, body=payload)

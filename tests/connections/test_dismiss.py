@@ -1,7 +1,6 @@
 """Dismissing a suggestion: /rete/persone/<id>/nascondi/."""
 
 from connections.models import Dismissal, Suggestion
-from tests.connections.conftest import HTMX
 
 
 def make_suggestion(user, candidate, rank=1):
@@ -21,7 +20,9 @@ def test_dismiss_deletes_the_row_and_remembers(dave_client, dave, erin):
 def test_dismiss_with_htmx_returns_nothing_to_swap_in(dave_client, dave, erin):
     make_suggestion(dave, erin)
 
-    response = dave_client.post(f"/rete/persone/{erin.pk}/nascondi/", **HTMX)
+    response = dave_client.post(
+        f"/rete/persone/{erin.pk}/nascondi/", headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     assert response.content == b""

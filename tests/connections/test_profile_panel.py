@@ -4,7 +4,6 @@ import pytest
 
 from connections.models import Block, Connection, ConnectionRequest
 from profiles.models import Profile
-from tests.connections.conftest import HTMX
 
 
 def profile_html(client, member, **extra) -> str:
@@ -71,7 +70,7 @@ def test_remove_a_connection_from_the_profile(dave_client, dave, erin, connect):
     connect(dave, erin)
     assert 'data-testid="remove-connection"' in profile_html(dave_client, erin)
 
-    response = dave_client.post(f"/rete/persone/{erin.pk}/rimuovi/", **HTMX)
+    response = dave_client.post(f"/rete/persone/{erin.pk}/rimuovi/", headers={"HX-Request": "true"})
 
     assert 'data-state="none"' in response.content.decode()
     assert "<html" not in response.content.decode()
@@ -112,7 +111,7 @@ def test_blocking_ends_the_connection_and_requests_and_hides_both_profiles(
 ):
     connect(dave, erin)
 
-    response = dave_client.post(f"/rete/persone/{erin.pk}/blocca/", **HTMX)
+    response = dave_client.post(f"/rete/persone/{erin.pk}/blocca/", headers={"HX-Request": "true"})
 
     assert response["HX-Redirect"] == "/rete/#blocked"
     assert Block.objects.filter(blocker=dave, blocked=erin).exists()
@@ -120,8 +119,18 @@ def test_blocking_ends_the_connection_and_requests_and_hides_both_profiles(
     assert dave_client.get(erin.get_absolute_url()).status_code == 404
     assert erin_client.get(dave.get_absolute_url()).status_code == 404
     # htmx fragments of the profile too
-    assert dave_client.get(erin.get_absolute_url() + "?part=connections", **HTMX).status_code == 404
-    assert erin_client.get(dave.get_absolute_url() + "?part=header", **HTMX).status_code == 404
+    assert (
+        dave_client.get(
+            erin.get_absolute_url() + "?part=connections", headers={"HX-Request": "true"}
+        ).status_code
+        == 404
+    )
+    assert (
+        erin_client.get(
+            dave.get_absolute_url() + "?part=header", headers={"HX-Request": "true"}
+        ).status_code
+        == 404
+    )
 
 
 def test_blocking_yourself_is_a_clear_message(dave_client, dave):
@@ -134,7 +143,7 @@ def test_blocking_yourself_is_a_clear_message(dave_client, dave):
 def test_unblocking_shows_the_profile_again(dave_client, erin_client, dave, erin):
     Block.block(dave, erin)
 
-    response = dave_client.post(f"/rete/persone/{erin.pk}/sblocca/", **HTMX)
+    response = dave_client.post(f"/rete/persone/{erin.pk}/sblocca/", headers={"HX-Request": "true"})
 
     assert 'id="blocked"' in response.content.decode()
     assert "<html" not in response.content.decode()
@@ -190,8 +199,10 @@ def test_connections_list_honours_visibility_in_page_and_fragments(
     url = erin.get_absolute_url()
 
     page = client.get(url).content.decode()
-    fragment = client.get(url + "?part=connections", **HTMX).content.decode()
-    header = client.get(url + "?part=header", **HTMX).content.decode()
+    fragment = client.get(
+        url + "?part=connections", headers={"HX-Request": "true"}
+    ).content.decode()
+    header = client.get(url + "?part=header", headers={"HX-Request": "true"}).content.decode()
 
     shown = viewer in MATRIX[visibility]
     assert ('data-testid="member-connections"' in page) is shown

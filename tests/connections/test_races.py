@@ -3,12 +3,11 @@
 import pytest
 
 from connections.models import Connection, ConnectionRequest, StaleSuggestions, mark_stale
-from tests.groups.test_races import all_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_simultaneous_requests_both_ways_make_one_connection(alice, bob):
+def test_simultaneous_requests_both_ways_make_one_connection(alice, bob, all_at_once):
     results = all_at_once(
         [
             *(lambda: ConnectionRequest.send(alice, bob, "Ciao Roberto") for _ in range(5)),
@@ -23,7 +22,7 @@ def test_simultaneous_requests_both_ways_make_one_connection(alice, bob):
     assert not ConnectionRequest.objects.pending_between(alice.pk, bob.pk).exists()
 
 
-def test_concurrent_accepts_of_one_request_make_one_connection(alice, bob):
+def test_concurrent_accepts_of_one_request_make_one_connection(alice, bob, all_at_once):
     request = ConnectionRequest.send(alice, bob, "Ciao")
     copies = [ConnectionRequest.objects.get(pk=request.pk) for _ in range(10)]
 
@@ -37,7 +36,7 @@ def test_concurrent_accepts_of_one_request_make_one_connection(alice, bob):
     assert alice.notifications.filter(kind="connection-accepted").count() == 1
 
 
-def test_accept_racing_withdraw_ends_in_exactly_one_state(alice, bob):
+def test_accept_racing_withdraw_ends_in_exactly_one_state(alice, bob, all_at_once):
     request = ConnectionRequest.send(alice, bob, "Ciao")
     accept = ConnectionRequest.objects.get(pk=request.pk)
     withdraw = ConnectionRequest.objects.get(pk=request.pk)
@@ -52,7 +51,9 @@ def test_accept_racing_withdraw_ends_in_exactly_one_state(alice, bob):
     }
 
 
-def test_parallel_stale_marks_neither_deadlock_nor_fail_and_all_get_drained(alice, bob, carol):
+def test_parallel_stale_marks_neither_deadlock_nor_fail_and_all_get_drained(
+    alice, bob, carol, all_at_once
+):
     ids = [alice.pk, bob.pk, carol.pk]
     # Upserts of the same rows from 20 transactions, in both orders (sorted inside).
     results = all_at_once(

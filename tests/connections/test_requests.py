@@ -4,7 +4,6 @@ import pytest
 
 from connections.models import Connection, ConnectionRequest
 from profiles.models import Notification
-from tests.connections.conftest import HTMX
 
 
 def url(connection_request) -> str:
@@ -27,7 +26,7 @@ def test_recipient_accepts_and_they_are_connected(pending, erin_client, dave, er
 
 
 def test_accepting_with_htmx_returns_the_card_with_the_result(pending, erin_client, dave, erin):
-    response = erin_client.post(url(pending), {"action": "accept"}, **HTMX)
+    response = erin_client.post(url(pending), {"action": "accept"}, headers={"HX-Request": "true"})
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -58,7 +57,7 @@ def test_accepting_notifies_the_sender_with_a_link_to_the_accepting_profile(
 def test_recipient_declines_or_ignores_without_connecting(
     pending, erin_client, dave, erin, action, status
 ):
-    response = erin_client.post(url(pending), {"action": action}, **HTMX)
+    response = erin_client.post(url(pending), {"action": action}, headers={"HX-Request": "true"})
 
     assert response.status_code == 200
     assert "<html" not in response.content.decode()
@@ -78,7 +77,9 @@ def test_an_ignored_request_leaves_the_inbox_but_still_looks_pending_to_the_send
 
 
 def test_sender_withdraws(pending, dave_client):
-    response = dave_client.post(url(pending), {"action": "withdraw"}, **HTMX)
+    response = dave_client.post(
+        url(pending), {"action": "withdraw"}, headers={"HX-Request": "true"}
+    )
 
     assert response.status_code == 200
     pending.refresh_from_db()

@@ -5,7 +5,6 @@ from config.celery import app as celery_app
 from connections import suggestions
 from connections.models import Connection, ConnectionRequest, StaleSuggestions
 from connections.tasks import sweep_stale_suggestions
-from tests.test_celery_resilience import dead_broker  # noqa: F401 - a fixture
 
 
 def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
@@ -13,7 +12,7 @@ def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
     bob,
     carol,
     dave,
-    dead_broker,  # noqa: F811 - the imported fixture
+    dead_broker,
     django_capture_on_commit_callbacks,
 ):
     Connection.connect(alice, bob)

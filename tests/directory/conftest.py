@@ -1,19 +1,6 @@
+import re
+
 import pytest
-
-from profiles import gazetteer
-from profiles.models import Profile
-
-
-def settle(user, city: str | None, *, region_only: bool = False, **fields) -> Profile:
-    """Give a member a city from the gazetteer (or none), optionally shown as region only."""
-    profile = user.profile
-    profile.set_location(gazetteer.find(city) if city else None)
-    if region_only:
-        profile.location_visibility = Profile.LocationVisibility.REGION
-    for name, value in fields.items():
-        setattr(profile, name, value)
-    profile.save()
-    return profile
 
 
 @pytest.fixture
@@ -21,3 +8,26 @@ def directory_url():
     from django.urls import reverse
 
     return reverse("directory")
+
+
+@pytest.fixture
+def cards():
+    """cards(response): the members listed, in order, by user id."""
+
+    def cards(response) -> list[int]:
+        return [int(pk) for pk in re.findall(rb'data-member="(\d+)"', response.content)]
+
+    return cards
+
+
+@pytest.fixture
+def distances():
+    """distances(response): the distance shown on each card that has one, as text."""
+
+    def distances(response) -> list[str]:
+        return [
+            text.decode()
+            for text in re.findall(rb'data-testid="distance"[^>]*>([^<]*)<', response.content)
+        ]
+
+    return distances

@@ -1,29 +1,14 @@
 """The members directory at /persone/: filters, sorts, htmx, bad input, access."""
 
-import re
-
 import pytest
 from django.urls import reverse
 
 from groups.models import Sector
 from profiles.models import Profile, Skill
-from tests.directory.conftest import settle
-
-
-def cards(response) -> list[int]:
-    """The members listed, in order, by user id."""
-    return [int(pk) for pk in re.findall(rb'data-member="(\d+)"', response.content)]
-
-
-def distances(response) -> list[str]:
-    return [
-        text.decode()
-        for text in re.findall(rb'data-testid="distance"[^>]*>([^<]*)<', response.content)
-    ]
 
 
 @pytest.fixture
-def town(alice, bob, carol, dave, sector):
+def town(alice, bob, carol, dave, sector, settle):
     """Bob lives in Milano; Alice in Torino (126 km); Carol in Monza (15 km); Dave in Roma."""
     settle(bob, "Milano")
     settle(
@@ -35,7 +20,7 @@ def town(alice, bob, carol, dave, sector):
 
 
 def test_directory_lists_other_active_members_newest_first(
-    bob_client, town, make_user, directory_url
+    bob_client, town, make_user, directory_url, cards
 ):
     gone = make_user("gone@example.com", "Gianni Andato", is_active=False)
     response = bob_client.get(directory_url)
@@ -48,7 +33,9 @@ def test_directory_lists_other_active_members_newest_first(
     assert b'id="results"' in response.content
 
 
-def test_near_me_sorts_by_distance_and_shows_kilometres(bob_client, town, directory_url):
+def test_near_me_sorts_by_distance_and_shows_kilometres(
+    bob_client, town, directory_url, cards, distances
+):
     response = bob_client.get(directory_url, {"ordine": "vicino", "raggio": "500"})
     assert cards(response) == [town["carol"].pk, town["alice"].pk, town["dave"].pk]
     carol_km, alice_km, dave_km = (int(text.split()[0]) for text in distances(response))
@@ -58,20 +45,24 @@ def test_near_me_sorts_by_distance_and_shows_kilometres(bob_client, town, direct
     assert "500 km" in response.content.decode()
 
 
-def test_near_me_without_a_radius_looks_within_the_default_radius(bob_client, town, directory_url):
+def test_near_me_without_a_radius_looks_within_the_default_radius(
+    bob_client, town, directory_url, cards
+):
     response = bob_client.get(directory_url, {"ordine": "vicino"})
     assert cards(response) == [town["carol"].pk]  # Torino is 126 km away, Roma further
     assert "100 km" in response.content.decode()
 
 
 def test_distance_is_shown_on_every_sort_when_the_viewer_has_a_city(
-    bob_client, town, directory_url
+    bob_client, town, directory_url, distances
 ):
     response = bob_client.get(directory_url, {"ordine": "recenti"})
     assert len(distances(response)) == 3
 
 
-def test_viewer_without_a_city_is_told_and_gets_newest(dave_client, town, directory_url):
+def test_viewer_without_a_city_is_told_and_gets_newest(
+    dave_client, town, directory_url, settle, cards, distances
+):
     settle(town["dave"], None)
     response = dave_client.get(directory_url, {"ordine": "vicino"})
     assert response.status_code == 200
@@ -80,7 +71,7 @@ def test_viewer_without_a_city_is_told_and_gets_newest(dave_client, town, direct
     assert cards(response) == [town["carol"].pk, town["bob"].pk, town["alice"].pk]
 
 
-def test_radius_around_a_chosen_city(dave_client, town, directory_url):
+def test_radius_around_a_chosen_city(dave_client, town, directory_url, cards, distances):
     response = dave_client.get(
         directory_url, {"citta": "Torino", "raggio": "200", "ordine": "vicino"}
     )
@@ -90,17 +81,19 @@ def test_radius_around_a_chosen_city(dave_client, town, directory_url):
     assert "Torino" in response.content.decode()
 
 
-def test_a_city_without_a_radius_means_in_and_around_it(dave_client, town, directory_url):
+def test_a_city_without_a_radius_means_in_and_around_it(dave_client, town, directory_url, cards):
     response = dave_client.get(directory_url, {"citta": "milano"})
     assert sorted(cards(response)) == sorted([town["bob"].pk, town["carol"].pk])
 
 
-def test_a_city_label_from_the_gazetteer_is_understood(dave_client, town, directory_url):
+def test_a_city_label_from_the_gazetteer_is_understood(dave_client, town, directory_url, cards):
     response = dave_client.get(directory_url, {"citta": "Monza (Lombardia)", "raggio": "5"})
     assert cards(response) == [town["carol"].pk]
 
 
-def test_filter_by_sector_skill_open_to_and_text(bob_client, town, sector, directory_url):
+def test_filter_by_sector_skill_open_to_and_text(
+    bob_client, town, sector, directory_url, settle, cards
+):
     seo = Skill.objects.create(name="SEO", is_approved=True)
     town["carol"].profile.skills.add(seo)
     other_sector = Sector.objects.exclude(pk=sector.pk).first()
@@ -115,12 +108,12 @@ def test_filter_by_sector_skill_open_to_and_text(bob_client, town, sector, direc
     assert cards(both) == [town["carol"].pk]
 
 
-def test_text_search_never_matches_the_city(bob_client, town, directory_url):
+def test_text_search_never_matches_the_city(bob_client, town, directory_url, cards):
     # A city search would tell whether a region-only member lives there.
     assert cards(bob_client.get(directory_url, {"q": "Monza"})) == []
 
 
-def test_another_members_unapproved_skill_is_not_a_filter(bob_client, town, directory_url):
+def test_another_members_unapproved_skill_is_not_a_filter(bob_client, town, directory_url, cards):
     secret = Skill.objects.create(name="Progetto segreto", created_by=town["alice"])
     town["alice"].profile.skills.add(secret)
     response = bob_client.get(directory_url, {"competenza": "Progetto segreto"})
@@ -130,7 +123,7 @@ def test_another_members_unapproved_skill_is_not_a_filter(bob_client, town, dire
     assert len(cards(response)) == 3
 
 
-def test_htmx_request_gets_only_the_results_fragment(bob_client, town, directory_url):
+def test_htmx_request_gets_only_the_results_fragment(bob_client, town, directory_url, cards):
     response = bob_client.get(
         directory_url, {"ordine": "vicino", "raggio": "500"}, headers={"HX-Request": "true"}
     )
@@ -141,7 +134,9 @@ def test_htmx_request_gets_only_the_results_fragment(bob_client, town, directory
     assert cards(response) == [town["carol"].pk, town["alice"].pk, town["dave"].pk]
 
 
-def test_pagination_keeps_the_filters(bob_client, bob, make_user, directory_url, sector):
+def test_pagination_keeps_the_filters(
+    bob_client, bob, make_user, directory_url, sector, settle, cards
+):
     settle(bob, "Milano")
     for i in range(45):
         settle(make_user(f"m{i:02d}@example.com", f"Membro {i:02d}"), "Bergamo", sector=sector)
@@ -191,7 +186,9 @@ def test_bad_input_is_a_clear_message_never_a_500(bob_client, town, directory_ur
         assert b'data-testid="filter-error"' in response.content
 
 
-def test_distance_filter_without_any_city_is_explained(dave_client, town, directory_url):
+def test_distance_filter_without_any_city_is_explained(
+    dave_client, town, directory_url, settle, cards
+):
     settle(town["dave"], None)
     response = dave_client.get(directory_url, {"raggio": "50"})
     assert b'data-testid="directory-note"' in response.content

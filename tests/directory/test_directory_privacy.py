@@ -8,8 +8,6 @@ import pytest
 
 from groups.views.directory import city_suggestions
 from profiles import gazetteer
-from tests.directory.conftest import settle
-from tests.directory.test_directory import cards, distances
 
 HIDDEN_CITY = "Sondrio"
 VIEWERS = ["alice", "bob", "dave", "moderator", "staff"]
@@ -28,7 +26,7 @@ PARAMS = [
 
 
 @pytest.fixture
-def region_only_carol(closed_group, alice, bob, carol, dave, moderator, staff):
+def region_only_carol(closed_group, alice, bob, carol, dave, moderator, staff, settle):
     settle(carol, HIDDEN_CITY, region_only=True, headline="Traduttrice tecnica")
     for user, city in [
         (alice, "Torino"),
@@ -48,7 +46,7 @@ def test_the_hidden_city_is_not_a_suggestion_either():
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_a_region_only_city_never_reaches_the_directory(
-    request, region_only_carol, viewer, directory_url
+    request, region_only_carol, viewer, directory_url, cards
 ):
     client = request.getfixturevalue(f"{viewer}_client")
     shown = 0
@@ -70,7 +68,7 @@ def test_a_region_only_city_never_reaches_the_directory(
 
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_a_region_only_distance_is_from_the_region_centre(
-    request, region_only_carol, viewer, directory_url
+    request, region_only_carol, viewer, directory_url, cards, distances
 ):
     client = request.getfixturevalue(f"{viewer}_client")
     me = request.getfixturevalue(viewer).profile
@@ -89,7 +87,7 @@ def test_a_region_only_distance_is_from_the_region_centre(
 
 
 def test_a_small_radius_around_the_hidden_city_does_not_find_her(
-    bob_client, region_only_carol, directory_url
+    bob_client, region_only_carol, directory_url, cards
 ):
     response = bob_client.get(directory_url, {"citta": HIDDEN_CITY, "raggio": "10"})
     assert region_only_carol.pk not in cards(response)
@@ -98,7 +96,7 @@ def test_a_small_radius_around_the_hidden_city_does_not_find_her(
 
 
 def test_members_without_a_place_show_no_place_and_no_distance(
-    bob_client, region_only_carol, dave, directory_url
+    bob_client, region_only_carol, dave, directory_url, settle, cards, distances
 ):
     settle(dave, None)
     response = bob_client.get(directory_url)

@@ -8,7 +8,6 @@ from django.contrib.auth.hashers import make_password
 from groups.models import Membership
 from profiles import gazetteer
 from profiles.models import Profile, Skill, User
-from tests.directory.conftest import settle
 
 CITIES = ["Milano", "Monza", "Bergamo", "Pavia", "Lodi", "Como", "Varese", "Novara"]
 
@@ -57,7 +56,7 @@ def skills(db):
     [{}, {"ordine": "vicino"}, {"ordine": "vicino", "raggio": "200", "aperto": "clients"}],
 )
 def test_directory_queries(
-    bob_client, bob, sector, skills, size, params, directory_url, django_assert_num_queries
+    bob_client, bob, sector, skills, size, params, directory_url, django_assert_num_queries, settle
 ):
     settle(bob, "Milano")
     crowd(size, sector, skills)
@@ -71,7 +70,7 @@ def test_directory_queries(
 
 @pytest.mark.parametrize("size", [10, 120])
 def test_directory_queries_with_skill_and_city(
-    bob_client, bob, sector, skills, size, directory_url, django_assert_num_queries
+    bob_client, bob, sector, skills, size, directory_url, django_assert_num_queries, settle
 ):
     settle(bob, "Milano")
     crowd(size, sector, skills)
@@ -96,6 +95,7 @@ def test_group_directory_queries(
     htmx,
     directory_url,
     django_assert_num_queries,
+    settle,
 ):
     settle(bob, "Milano")
     Membership.objects.bulk_create(

@@ -7,10 +7,9 @@ from django.contrib.auth.hashers import make_password
 
 from profiles import gazetteer
 from profiles.models import Profile, User
-from tests.directory.conftest import settle
 
 
-def test_milano_torino_in_sql_is_about_126_km(alice):
+def test_milano_torino_in_sql_is_about_126_km(alice, settle):
     settle(alice, "Torino")
     milano = gazetteer.find("Milano")
     km = Profile.objects.with_distance_from(milano.latitude, milano.longitude).get(user=alice)
@@ -21,7 +20,7 @@ def test_milano_torino_in_sql_is_about_126_km(alice):
     "a, b, reference_km",
     [("Milano", "Roma", 477), ("Napoli", "Palermo", 312)],
 )
-def test_other_known_distances_within_two_percent(alice, a, b, reference_km):
+def test_other_known_distances_within_two_percent(alice, a, b, reference_km, settle):
     settle(alice, b)
     start = gazetteer.find(a)
     profile = Profile.objects.with_distance_from(start.latitude, start.longitude).get(user=alice)
@@ -78,7 +77,7 @@ def test_the_bounding_box_keeps_exactly_the_members_in_reach(db, centre, km):
     assert 0 < len(expected) < 200 or km == 3000
 
 
-def test_members_without_coordinates_are_never_within_reach(alice, bob):
+def test_members_without_coordinates_are_never_within_reach(alice, bob, settle):
     settle(alice, None)
     settle(bob, "Milano")
     milano = gazetteer.find("Milano")
@@ -86,7 +85,7 @@ def test_members_without_coordinates_are_never_within_reach(alice, bob):
     assert list(found.values_list("user", flat=True)) == [bob.pk]
 
 
-def test_a_member_without_coordinates_has_no_distance(alice):
+def test_a_member_without_coordinates_has_no_distance(alice, settle):
     # PostgreSQL's LEAST() skips NULLs; a naive clamp would place her on the far side of Earth.
     settle(alice, None)
     assert Profile.objects.with_distance_from(45.0, 9.0).get(user=alice).distance_km is None

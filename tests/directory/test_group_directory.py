@@ -2,14 +2,11 @@
 
 import pytest
 
-from tests.directory.conftest import settle
-from tests.directory.test_directory import cards
-
 HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def settled(closed_group, open_group, alice, bob, carol, dave, moderator, staff):
+def settled(closed_group, open_group, alice, bob, carol, dave, moderator, staff, settle):
     for user, city in [
         (alice, "Torino"),
         (bob, "Milano"),
@@ -24,7 +21,9 @@ def settled(closed_group, open_group, alice, bob, carol, dave, moderator, staff)
 
 
 @pytest.mark.parametrize("viewer", ["bob", "moderator", "alice", "staff"])
-def test_members_and_staff_see_a_closed_groups_directory(request, settled, viewer, directory_url):
+def test_members_and_staff_see_a_closed_groups_directory(
+    request, settled, viewer, directory_url, cards
+):
     client = request.getfixturevalue(f"{viewer}_client")
     me = request.getfixturevalue(viewer)
     for headers in ({}, HTMX):
@@ -69,7 +68,7 @@ def test_unknown_or_malformed_group_is_404(bob_client, settled, directory_url):
 
 
 def test_any_member_sees_an_open_groups_directory(
-    dave, carol_client, settled, open_group, directory_url
+    dave, carol_client, settled, open_group, directory_url, cards
 ):
     response = carol_client.get(directory_url, {"gruppo": open_group.slug})
     assert response.status_code == 200
@@ -77,7 +76,7 @@ def test_any_member_sees_an_open_groups_directory(
 
 
 def test_group_directory_keeps_the_other_filters(
-    bob_client, bob, moderator, settled, directory_url
+    bob_client, bob, moderator, settled, directory_url, cards
 ):
     response = bob_client.get(
         directory_url, {"gruppo": settled.slug, "ordine": "vicino", "raggio": "50"}

@@ -1,32 +1,44 @@
 """Every role against every Q&A view and fragment, on an open and on a closed group.
 
-Builds on the groups matrix (tests/groups/test_permission_matrix.py): same ten roles, same
+Builds on the groups matrix (the world in tests/groups/conftest.py): same ten roles, same
 two groups; here the member asked a question, the moderator answered it and the member
 commented. Each cell asserts the status code and what the database holds afterwards.
 """
+
+import copy
 
 import pytest
 from django.urls import reverse
 
 from groups.models import Comment, Post, PostReport, PostRevision, ThreadWatch, Vote
-from tests.groups.test_permission_matrix import (  # noqa: F401 - fixtures
-    MODERATORS,
-    SEATED,
-    assert_login_redirect,
-    visibility,
-    world,
-)
+
+
+@pytest.fixture(scope="module")
+def qa_built(world_built, django_db_blocker):
+    """The member's question, the moderator's answer and the member's comment, built once per
+    visibility inside the world's transaction."""
+    users = world_built["users"]
+    with django_db_blocker.unblock():
+        question = Post.ask(
+            world_built["group"],
+            users["member"],
+            title="Come fissare le tariffe?",
+            body="Domanda segreta",
+        )
+        answer = question.answer(users["moderator"], body="Risposta riservata")
+        comment = question.comment(users["member"], body="Commento interno")
+        return {
+            "question": question,
+            "answer": answer,
+            "comment": comment,
+            "qa_before": qa_snapshot(),
+        }
 
 
 @pytest.fixture
-def qa(world):  # noqa: F811 - the imported fixture
-    users = world.users
-    world.question = Post.ask(
-        world.group, users["member"], title="Come fissare le tariffe?", body="Domanda segreta"
-    )
-    world.answer = world.question.answer(users["moderator"], body="Risposta riservata")
-    world.comment = world.question.comment(users["member"], body="Commento interno")
-    world.qa_before = qa_snapshot()
+def qa(world, qa_built):
+    for name, value in copy.deepcopy(qa_built).items():
+        setattr(world, name, value)
     return world
 
 
@@ -49,13 +61,6 @@ def qa_unchanged(cell):
 
 def url(name, cell, *args):
     return reverse(f"groups:{name}", args=[cell.group.slug, *args])
-
-
-def refused(cell, response):
-    if cell.role == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == cell.refused_status()
 
 
 # Reading ---------------------------------------------------------------------------------
@@ -91,7 +96,7 @@ def test_thread_page(qa, htmx):
         assert "Risposta riservata" in content
         assert ("<html" in content) is not htmx
         if not htmx:
-            assert ('id="answer-form"' in content) == (qa.role in SEATED)
+            assert ('id="answer-form"' in content) == (qa.role in qa.SEATED)
             assert "Domanda segreta" in content and "Commento interno" in content
     else:
         assert response.status_code == 404
@@ -139,10 +144,10 @@ def test_global_search_shows_only_readable_groups(qa):
 def test_reports_page(qa):
     response = qa.client.get(url("reports", qa))
 
-    if qa.role in MODERATORS:
+    if qa.role in qa.MODERATORS:
         assert response.status_code == 200
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
     qa_unchanged(qa)
 
 
@@ -158,23 +163,23 @@ def test_ask(qa, preview):
     response = qa.client.post(url("ask", qa), data, headers={"HX-Request": "true"})
 
     created = Post.objects.filter(title="Nuova domanda di prova?")
-    if qa.role in SEATED:
+    if qa.role in qa.SEATED:
         assert response.status_code == (200 if preview else 302)
         assert created.exists() is not preview
         if preview:
             assert b'id="preview"' in response.content and b"<html" not in response.content
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert not created.exists()
 
 
 def test_ask_page(qa):
     response = qa.client.get(url("ask", qa))
 
-    if qa.role in SEATED:
+    if qa.role in qa.SEATED:
         assert response.status_code == 200
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
     qa_unchanged(qa)
 
 
@@ -182,13 +187,13 @@ def test_answer(qa):
     response = qa.client.post(url("answer", qa, qa.question.pk), {"body": "Nuova risposta"})
 
     created = Post.objects.filter(body="Nuova risposta")
-    if qa.role in SEATED:
+    if qa.role in qa.SEATED:
         assert response.status_code == 302
         assert created.get().author == qa.user
         qa.question.refresh_from_db()
         assert qa.question.answer_count == 2
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert not created.exists()
 
 
@@ -199,7 +204,7 @@ def test_vote_on_the_moderators_answer(qa, htmx):
     response = qa.client.post(url("vote", qa, qa.answer.pk), {"value": "1"}, headers=headers)
 
     qa.answer.refresh_from_db()
-    if qa.role in SEATED - {"moderator"}:
+    if qa.role in qa.SEATED - {"moderator"}:
         assert response.status_code == (200 if htmx else 302)
         assert Vote.objects.get(post=qa.answer).user == qa.user
         assert qa.answer.score == 1
@@ -207,7 +212,7 @@ def test_vote_on_the_moderators_answer(qa, htmx):
         if qa.role == "moderator":  # the author
             assert response.status_code == 403
         else:
-            refused(qa, response)
+            qa.assert_refused(response)
         assert not Vote.objects.exists()
         assert qa.answer.score == 0
 
@@ -220,7 +225,7 @@ def test_accept(qa):
         assert response.status_code == 302
         assert qa.answer.is_accepted
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert not qa.answer.is_accepted
 
 
@@ -233,13 +238,13 @@ def test_comment(qa, htmx):
     )
 
     created = Comment.objects.filter(body="Nuovo commento")
-    if qa.role in SEATED:
+    if qa.role in qa.SEATED:
         assert response.status_code == (200 if htmx else 302)
         assert created.get().author == qa.user
         if htmx:
             assert b"Nuovo commento" in response.content and b"<html" not in response.content
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert not created.exists()
 
 
@@ -253,14 +258,14 @@ def test_edit(qa, which):
     response = qa.client.post(url("post_edit", qa, post.pk), data)
 
     post.refresh_from_db()
-    if qa.role in {author} | MODERATORS:
+    if qa.role in {author} | qa.MODERATORS:
         assert page.status_code == 200
         assert response.status_code == 302
         assert post.body == "Testo cambiato"
         assert post.revisions.count() == 1
     else:
-        refused(qa, page)
-        refused(qa, response)
+        qa.assert_refused(page)
+        qa.assert_refused(response)
         assert post.body != "Testo cambiato"
         assert not PostRevision.objects.exists()
 
@@ -273,11 +278,11 @@ def test_delete(qa, which):
     response = qa.client.post(url("post_delete", qa, post.pk))
 
     post.refresh_from_db()
-    if qa.role in {author} | MODERATORS:
+    if qa.role in {author} | qa.MODERATORS:
         assert response.status_code == 302
         assert post.deleted_at is not None and post.deleted_by == qa.user
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert post.deleted_at is None
 
 
@@ -285,11 +290,11 @@ def test_delete_a_comment(qa):
     response = qa.client.post(url("comment_delete", qa, qa.comment.pk))
 
     qa.comment.refresh_from_db()
-    if qa.role in {"member"} | MODERATORS:
+    if qa.role in {"member"} | qa.MODERATORS:
         assert response.status_code == 302
         assert qa.comment.deleted_at is not None
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert qa.comment.deleted_at is None
 
 
@@ -301,25 +306,25 @@ def test_watch(qa, htmx):
 
     watching = set(ThreadWatch.objects.values_list("user_id", flat=True))
     expected = {qa.users["member"].pk, qa.users["moderator"].pk}
-    if qa.role in SEATED:
+    if qa.role in qa.SEATED:
         assert response.status_code == (200 if htmx else 302)
         assert watching == expected | {qa.user.pk}
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert watching == expected
 
 
 def test_report(qa):
     response = qa.client.post(url("report", qa, qa.answer.pk), {"reason": "promotion"})
 
-    if qa.role in SEATED - {"moderator"}:
+    if qa.role in qa.SEATED - {"moderator"}:
         assert response.status_code == 302
         assert PostReport.objects.get().reporter == qa.user
     else:
         if qa.role == "moderator":
             assert response.status_code == 403
         else:
-            refused(qa, response)
+            qa.assert_refused(response)
         assert not PostReport.objects.exists()
 
 
@@ -329,9 +334,9 @@ def test_resolve_a_report(qa):
     response = qa.client.post(url("reports", qa), {"report": report.pk})
 
     report.refresh_from_db()
-    if qa.role in MODERATORS:
+    if qa.role in qa.MODERATORS:
         assert response.status_code == 302
         assert report.resolved_by == qa.user
     else:
-        refused(qa, response)
+        qa.assert_refused(response)
         assert report.resolved_at is None

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from groups.models import Comment, Post, Vote
-from tests.groups.test_query_counts import crowd
 
 
 def many_answers(question, people):
@@ -30,9 +29,9 @@ def many_answers(question, people):
 
 @pytest.mark.parametrize("size", [5, 200])
 def test_thread_page_queries(
-    bob_client, bob, question, password_hash, size, django_assert_num_queries
+    bob_client, bob, question, password_hash, size, django_assert_num_queries, crowd
 ):
-    people = crowd(size, password_hash)
+    people = crowd(size)
     for person in people:
         question.group.add_member(person)
     answers = many_answers(question, people)

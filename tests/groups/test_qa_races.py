@@ -7,12 +7,11 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from groups.models import Post, Vote
-from tests.groups.test_races import all_at_once, logged_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_fifty_identical_votes_leave_one_vote_row(question, alice):
+def test_fifty_identical_votes_leave_one_vote_row(question, alice, all_at_once, logged_in):
     url = reverse("groups:vote", args=[question.group.slug, question.pk])
     clients = [logged_in(alice) for _ in range(50)]
 
@@ -25,7 +24,7 @@ def test_fifty_identical_votes_leave_one_vote_row(question, alice):
 
 
 def test_after_a_random_vote_storm_every_score_is_the_sum_of_its_votes(
-    closed_group, bob, alice, make_user
+    closed_group, bob, alice, make_user, all_at_once, logged_in
 ):
     voters = []
     for index in range(8):
@@ -54,7 +53,9 @@ def test_after_a_random_vote_storm_every_score_is_the_sum_of_its_votes(
     assert Vote.objects.count() <= len(voters) * len(posts)
 
 
-def test_two_concurrent_accepts_leave_exactly_one_accepted_answer(question, alice, moderator, bob):
+def test_two_concurrent_accepts_leave_exactly_one_accepted_answer(
+    question, alice, moderator, bob, all_at_once, logged_in
+):
     for round_number in range(6):
         first = question.answer(alice, body=f"Prima {round_number}")
         second = question.answer(moderator, body=f"Seconda {round_number}")

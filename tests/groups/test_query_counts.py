@@ -1,24 +1,9 @@
 """Pinned query counts: the same number of queries at 10 and at 200 items."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from groups.models import Group, JoinRequest, Membership
-from profiles.models import User
-
-
-def crowd(size: int, password_hash: str) -> list[User]:
-    users = User.objects.bulk_create(
-        User(
-            email=f"persona{i:04d}@example.com", display_name=f"Persona {i}", password=password_hash
-        )
-        for i in range(size)
-    )
-    EmailAddress.objects.bulk_create(
-        EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users
-    )
-    return users
 
 
 @pytest.mark.parametrize("size", [10, 200])
@@ -44,10 +29,10 @@ def test_group_list_queries(dave_client, alice, sector, size, django_assert_num_
 
 @pytest.mark.parametrize("size", [10, 200])
 def test_group_page_queries(
-    bob_client, closed_group, password_hash, size, django_assert_num_queries
+    bob_client, closed_group, password_hash, size, django_assert_num_queries, crowd
 ):
     Membership.objects.bulk_create(
-        Membership(group=closed_group, user=user) for user in crowd(size, password_hash)
+        Membership(group=closed_group, user=user) for user in crowd(size)
     )
     closed_group.recount()
 
@@ -61,10 +46,11 @@ def test_group_page_queries(
 
 
 @pytest.mark.parametrize("size", [10, 200])
-def test_queue_queries(alice_client, closed_group, password_hash, size, django_assert_num_queries):
+def test_queue_queries(
+    alice_client, closed_group, password_hash, size, django_assert_num_queries, crowd
+):
     JoinRequest.objects.bulk_create(
-        JoinRequest(group=closed_group, user=user, answer="Per passione")
-        for user in crowd(size, password_hash)
+        JoinRequest(group=closed_group, user=user, answer="Per passione") for user in crowd(size)
     )
     closed_group.recount()
 
@@ -79,10 +65,10 @@ def test_queue_queries(alice_client, closed_group, password_hash, size, django_a
 
 @pytest.mark.parametrize("size", [10, 200])
 def test_members_page_queries(
-    bob_client, closed_group, password_hash, size, django_assert_num_queries
+    bob_client, closed_group, password_hash, size, django_assert_num_queries, crowd
 ):
     Membership.objects.bulk_create(
-        Membership(group=closed_group, user=user) for user in crowd(size, password_hash)
+        Membership(group=closed_group, user=user) for user in crowd(size)
     )
     closed_group.recount()
 

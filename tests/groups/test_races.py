@@ -3,11 +3,7 @@
 SQLite serialises writers and ignores row locks, so these only run with DATABASE_URL set.
 """
 
-import threading
-
 import pytest
-from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from groups.models import JoinRequest, Membership, ModerationLog
@@ -15,35 +11,9 @@ from groups.models import JoinRequest, Membership, ModerationLog
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def all_at_once(calls):
-    """Run the callables in parallel threads released together; return their results."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test asserts on it
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def test_twenty_identical_join_requests_leave_one_pending_row(closed_group, dave):
+def test_twenty_identical_join_requests_leave_one_pending_row(
+    closed_group, dave, all_at_once, logged_in
+):
     url = reverse("groups:join", args=[closed_group.slug])
     data = {"accept_rules": "on", "answer": "Scrivo per le banche"}
     clients = [logged_in(dave) for _ in range(20)]
@@ -60,7 +30,7 @@ def test_twenty_identical_join_requests_leave_one_pending_row(closed_group, dave
     )
 
 
-def test_twenty_clicks_on_join_give_one_seat(open_group, dave):
+def test_twenty_clicks_on_join_give_one_seat(open_group, dave, all_at_once, logged_in):
     url = reverse("groups:join", args=[open_group.slug])
     clients = [logged_in(dave) for _ in range(20)]
 
@@ -73,7 +43,7 @@ def test_twenty_clicks_on_join_give_one_seat(open_group, dave):
 
 
 def test_two_moderators_deciding_at_once_give_one_consistent_outcome(
-    closed_group, alice, moderator, make_user
+    closed_group, alice, moderator, make_user, all_at_once, logged_in
 ):
     approver, rejecter = logged_in(alice), logged_in(moderator)
     outcomes = set()

@@ -1,7 +1,4 @@
-import io
-
 import pytest
-from PIL import Image
 
 from profiles import gazetteer
 from profiles.models import Profile
@@ -23,9 +20,3 @@ def region_only_alice(alice):
     profile.location_visibility = Profile.LocationVisibility.REGION
     profile.save()
     return alice
-
-
-def image_bytes(format: str = "PNG", size=(800, 600), colour=(200, 30, 60), **save) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format=format, **save)
-    return buffer.getvalue()

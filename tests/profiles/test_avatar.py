@@ -6,7 +6,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.profiles.conftest import image_bytes
+
+def image_bytes(format: str = "PNG", size=(800, 600), colour=(200, 30, 60), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=format, **save)
+    return buffer.getvalue()
+
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
