@@ -107,7 +107,8 @@ def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         chunk = ids[start : start + 10000]
         fragment, params = _in_list(chunk)
         a, b = _fetch_pairs(
-            "SELECT user_low_id, user_high_id FROM connections_connection "
+            # Only _in_list's %s placeholders are interpolated, never a value.
+            "SELECT user_low_id, user_high_id FROM connections_connection "  # nosec B608
             f"WHERE user_low_id {fragment} UNION "
             "SELECT user_low_id, user_high_id FROM connections_connection "
             f"WHERE user_high_id {fragment}",
@@ -158,7 +159,8 @@ def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
         fragment, params = _in_list(user_ids[start : start + 10000])
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT other.user_id FROM groups_membership mine "
+                # Only _in_list's %s placeholders are interpolated, never a value.
+                "SELECT DISTINCT other.user_id FROM groups_membership mine "  # nosec B608
                 "JOIN groups_group g ON g.id = mine.group_id "
                 "JOIN groups_membership other ON other.group_id = mine.group_id "
                 f"WHERE mine.user_id {fragment} AND g.member_count <= %s",
@@ -309,7 +311,8 @@ def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
     status_in = ",".join("%s" for _ in open_statuses)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT sender_id, recipient_id FROM connections_connectionrequest "
+            # Only _in_list's %s placeholders are interpolated, never a value.
+            "SELECT sender_id, recipient_id FROM connections_connectionrequest "  # nosec B608
             f"WHERE status IN ({status_in}) AND (sender_id {fragment} OR recipient_id {fragment}) "
             "UNION ALL SELECT blocker_id, blocked_id FROM connections_block "
             f"WHERE blocker_id {fragment} OR blocked_id {fragment}",
@@ -317,7 +320,8 @@ def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
         )
         both_ways = cursor.fetchall()
         cursor.execute(
-            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",
+            # Only _in_list's %s placeholders are interpolated, never a value.
+            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",  # nosec B608
             params,
         )
         one_way = cursor.fetchall()
@@ -596,7 +600,9 @@ def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None 
             for start in range(0, len(user_ids), 10000):
                 fragment, params = _in_list(user_ids[start : start + 10000])
                 cursor.execute(
-                    f"DELETE FROM connections_suggestion WHERE user_id {fragment}", params
+                    # Only _in_list's %s placeholders are interpolated, never a value.
+                    f"DELETE FROM connections_suggestion WHERE user_id {fragment}",  # nosec B608
+                    params,
                 )
     if not len(rows):
         return 0
