@@ -153,7 +153,10 @@ class Search:
 
 def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group | None) -> Search:
     members = (
-        Profile.objects.visible_to(viewer).exclude(user=viewer).select_related("user", "sector")
+        Profile.objects.visible_to(viewer)
+        .listed_in_directory()
+        .exclude(user=viewer)
+        .select_related("user", "sector")
     )
     if text := filters.get("q"):
         members = members.filter(

@@ -17,6 +17,20 @@ def settle(user, city: str | None, *, region_only: bool = False, **fields) -> Pr
 
 
 @pytest.fixture
+def make_user(make_user):
+    """The directory lists members with a verified email and a minimal profile (a headline or
+    a sector): the personas here have a headline unless a test says otherwise."""
+
+    def make(*args, headline: str = "Professionista", **kwargs):
+        user = make_user(*args, **kwargs)
+        Profile.objects.filter(user=user).update(headline=headline)
+        user.profile.refresh_from_db()
+        return user
+
+    return make
+
+
+@pytest.fixture
 def directory_url():
     from django.urls import reverse
 
