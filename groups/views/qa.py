@@ -19,6 +19,7 @@ from groups.views.access import (
     get_group_for_reader,
     get_post_for_participant,
     get_post_for_reader,
+    get_seat,
 )
 
 THREAD_PAGE_SIZE = 20
@@ -181,7 +182,18 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
 
 @require_GET
 def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    seat, question = get_post_for_reader(request, slug, pk)
+    try:
+        seat, question = get_post_for_reader(request, slug, pk)
+    except Http404:
+        if request.user.is_authenticated or request.htmx:
+            raise
+        seat = get_seat(request, slug)
+        if seat.can_read:
+            raise
+        # A shared link to a closed group's thread, opened logged out: the group's public card
+        # and the way in, with 403. The same page for every pk, existing or not, so nothing of
+        # the thread leaks, not even whether it exists.
+        return render(request, "groups/thread_closed.html", {"group": seat.group}, status=403)
     if not question.is_question:
         return redirect(question)
     context = _thread_context(request, seat, question)
