@@ -21,6 +21,7 @@ from groups.views.access import (
     get_post_for_reader,
     get_seat,
 )
+from profiles.models.accounts import blocked_ids
 
 THREAD_PAGE_SIZE = 20
 ANSWER_PAGE_SIZE = 30
@@ -154,6 +155,13 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         by_pk[comment.post_id].comment_list.append(comment)
     watching = False
     if request.user.is_authenticated:
+        # Posts and comments by a member with a block either way are folded, not hidden: the
+        # thread keeps its shape and the reader may still open them.
+        blocked = blocked_ids(request.user.pk)
+        for post in posts:
+            post.by_blocked = post.author_id in blocked
+            for comment in post.comment_list:
+                comment.by_blocked = comment.author_id in blocked
         votes = Vote.objects.filter(user=request.user, post_id__in=by_pk)
         for post_id, value in votes.values_list("post_id", "value"):
             by_pk[post_id].my_vote = value
@@ -323,6 +331,9 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         post.comment_list = list(
             post.comments.filter(deleted_at__isnull=True).select_related("author")
         )
+        blocked = blocked_ids(request.user.pk)
+        for comment in post.comment_list:
+            comment.by_blocked = comment.author_id in blocked
         post.comment_form = form
         context = {"post": post, "group": seat.group, "membership": seat.membership}
         context["can_moderate"] = seat.can_moderate
