@@ -130,7 +130,11 @@ def find_place(text: str) -> gazetteer.Place | None:
 
 def city_suggestions() -> list[str]:
     """The biggest Italian cities, for the city field's datalist (from memory, no query)."""
-    places = (place for place in gazetteer._places()[1] if place.country == "IT")
+    places = (
+        place
+        for place in gazetteer._places()[1]
+        if place.country == "IT" and place.name not in gazetteer.CITY_DISTRICTS
+    )
     names: list[str] = []
     for place in places:
         if place.name not in names:
