@@ -26,6 +26,7 @@ PO_FILES = [
 ]
 # Words that read the same in both languages (product names, loanwords).
 SAME_IN_BOTH = set()
+SECTIONS = ["about", "location", "skills", "experience", "avatar", "privacy", "needs"]
 
 
 def msgids(po: Path) -> list[str]:
@@ -111,6 +112,7 @@ def pages(closed_group, question, bob, staff):
         ("anonymous", "get", "/accounts/password/reset/", None),
         ("anonymous", "post", "/accounts/password/reset/", {"email": "non-una-email"}),
         ("bob", "get", bob.get_absolute_url(), None),
+        *[("bob", "get", f"{bob.get_absolute_url()}?edit={e}", None) for e in SECTIONS],
         ("bob", "get", reverse("directory"), None),
         ("bob", "get", reverse("directory") + "?citta=Atlantide&raggio=abc", None),
         ("bob", "get", reverse("groups:create"), None),

@@ -119,6 +119,7 @@ def test_every_member_form_survives_naughty_strings_and_shows_them_escaped(
     slug = closed_group.slug
     pages = [
         bob.get_absolute_url(),
+        *[f"{bob.get_absolute_url()}?edit={e}" for e in ["about", "location", "skills", "avatar"]],
         dave.get_absolute_url(),
         reverse("groups:thread", args=[slug, thread.pk]),
         reverse("groups:ask", args=[slug]),
