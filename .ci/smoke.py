@@ -3,7 +3,8 @@
 Starts what docker-compose.yml runs, against the machine's real services: migrate on
 PostgreSQL, the image's build script (config/build.sh), gunicorn, a Celery worker and beat on
 Redis. Then drives a sign-up over HTTP with a real client and proves that the verification
-email was sent by the worker process (not eagerly in gunicorn). Everything it starts is stopped at the end.
+email was sent by the worker process (not eagerly in gunicorn). Everything it starts is stopped
+at the end.
 """
 
 import os

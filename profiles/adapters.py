@@ -27,4 +27,5 @@ class AccountAdapter(DefaultAccountAdapter):
         # could lock an owner out with five wrong passwords. Keyed on address and email, the
         # limit still stops guessing from one place and never blocks the owner elsewhere.
         # A successful password reset clears it (allauth calls this with the same request).
-        return f"{self.get_client_ip(request)}:{super()._get_login_attempts_cache_key(request, **credentials)}"
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{self.get_client_ip(request)}:{account}"

@@ -201,8 +201,9 @@ def test_signup_with_an_existing_email_does_the_same_work_as_a_new_one(
     for email in ("nuova@example.com", "alice@example.com"):
         OutgoingEmail.objects.all().delete()
         with (
-            mock.patch.object(hasher_class, "encode", autospec=True, wraps=hasher_class.encode)
-            as encode,
+            mock.patch.object(
+                hasher_class, "encode", autospec=True, wraps=hasher_class.encode
+            ) as encode,
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = signup(client, email)

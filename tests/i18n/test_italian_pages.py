@@ -11,11 +11,10 @@ import re
 from functools import cache
 from pathlib import Path
 
+import allauth
 import django
 import pytest
 from django.urls import reverse
-
-import allauth
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILES = [
