@@ -25,11 +25,9 @@ COPY groups groups
 COPY connections connections
 COPY templates templates
 COPY static static
-# The build runs the prod settings (collectstatic must write WhiteNoise's manifest) with no
-# services: a throwaway key, and eager Celery so that the missing REDIS_URL is allowed.
-RUN export SECRET_KEY=build-only-not-a-secret CELERY_EAGER=true \
-    && python manage.py compilemessages --ignore=.venv -v 0 \
-    && python manage.py collectstatic --noinput -v 0 \
+# The build steps live in config/build.sh, which CI's smoke test runs too (prod settings, so
+# collectstatic writes WhiteNoise's manifest; no services needed).
+RUN sh config/build.sh \
     && useradd --create-home --uid 1000 gilda \
     && mkdir -p /app/media && chown -R gilda /app/media
 

@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format security
 
 venv: .venv/.synced
 
@@ -82,6 +82,11 @@ lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+
+## make security: bandit (no medium/high finding) and pip-audit against uv.lock (.ci/security.py).
+## The naughty-strings and axe-core gates are tests in `make test`.
+security: venv
+	UV=$(UV) .venv/bin/python .ci/security.py
 
 format:
 	.venv/bin/ruff check --fix .

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: health probes come from inside the container, with a Host that ALLOWED_HOSTS refuses.
+    "config.middleware.healthz_before_host_check",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -155,9 +157,13 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "profiles.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "profiles.signup.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Gilda] "
+# login_failed: "key" is the address *and* the email (profiles/adapters.py), so wrong passwords
+# typed elsewhere never lock the owner out; the per-address limit only slows one network for a
+# minute. A password reset (by email, never rate-limited by failed logins) always gets in.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "20/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -253,6 +259,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The proxy appends the client's address to X-Forwarded-For: rate limits key on it, not on
+    # the proxy's own address shared by everyone.
+    ALLAUTH_TRUSTED_PROXY_COUNT = 1
 WHITENOISE_USE_FINDERS = not PROD
 WHITENOISE_AUTOREFRESH = not PROD
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -114,7 +114,8 @@ def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         chunk = ids[start : start + 10000]
         fragment, params = in_list(chunk)
         a, b = _fetch_pairs(
-            "SELECT user_low_id, user_high_id FROM connections_connection "
+            # Only in_list's %s placeholders are interpolated, never a value.
+            "SELECT user_low_id, user_high_id FROM connections_connection "  # nosec B608
             f"WHERE user_low_id {fragment} UNION "
             "SELECT user_low_id, user_high_id FROM connections_connection "
             f"WHERE user_high_id {fragment}",
@@ -165,7 +166,8 @@ def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
         fragment, params = in_list(user_ids[start : start + 10000])
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT other.user_id FROM groups_membership mine "
+                # Only in_list's %s placeholders are interpolated, never a value.
+                "SELECT DISTINCT other.user_id FROM groups_membership mine "  # nosec B608
                 "JOIN groups_group g ON g.id = mine.group_id "
                 "JOIN groups_membership other ON other.group_id = mine.group_id "
                 f"WHERE mine.user_id {fragment} AND g.member_count <= %s",
@@ -316,7 +318,8 @@ def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
     status_in = ",".join("%s" for _ in open_statuses)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT sender_id, recipient_id FROM connections_connectionrequest "
+            # Only in_list's %s placeholders are interpolated, never a value.
+            "SELECT sender_id, recipient_id FROM connections_connectionrequest "  # nosec B608
             f"WHERE status IN ({status_in}) AND (sender_id {fragment} OR recipient_id {fragment}) "
             "UNION ALL SELECT blocker_id, blocked_id FROM connections_block "
             f"WHERE blocker_id {fragment} OR blocked_id {fragment}",
@@ -324,7 +327,8 @@ def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:
         )
         both_ways = cursor.fetchall()
         cursor.execute(
-            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",
+            # Only in_list's %s placeholders are interpolated, never a value.
+            f"SELECT user_id, candidate_id FROM connections_dismissal WHERE user_id {fragment}",  # nosec B608
             params,
         )
         one_way = cursor.fetchall()

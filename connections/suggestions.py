@@ -307,9 +307,9 @@ def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None 
         elif len(user_ids):
             for start in range(0, len(user_ids), 10000):
                 fragment, params = in_list(user_ids[start : start + 10000])
-                cursor.execute(
-                    f"DELETE FROM connections_suggestion WHERE user_id {fragment}", params
-                )
+                # Only in_list's %s placeholders are interpolated, never a value.
+                delete = f"DELETE FROM connections_suggestion WHERE user_id {fragment}"  # nosec B608
+                cursor.execute(delete, params)
     if not len(rows):
         return 0
     if is_postgres():

@@ -49,6 +49,19 @@ ITALIAN_NAMES = {
 # GeoNames lists the districts of Rome and Naples as cities; nobody lives in "Circoscrizione II".
 SKIPPED_PREFIXES = ("circoiscrizione", "circoscrizione", "municipio ")
 MIN_POPULATION = 5000
+# Quarters of Rome and Milan that GeoNames lists as populated places of their own. Typing one
+# still finds it (people do write "Trastevere"), but the city suggestions offer towns only.
+CITY_DISTRICTS = frozenset(
+    {
+        # Roma
+        "Acilia-Castel Fusano-Ostia Antica", "Casal Palocco", "Infernetto", "Casal de' Pazzi",
+        "Spinaceto", "Esquilino", "Giardinetti-Tor Vergata", "Casal Bertone", "Prati",
+        "Trastevere", "Monti", "Tor Tre Teste", "La Massimina-Casal Lumbroso", "Testaccio",
+        "Campo Marzio", "Castro Pretorio", "Vitinia", "Selcetta", "Marco Simone",
+        # Milano
+        "Quarto Oggiaro", "Chinatown", "Brera", "Quartiere Otto", "San Siro",
+    }
+)  # fmt: skip
 
 
 def normalize(text: str) -> str:

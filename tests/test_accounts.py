@@ -184,3 +184,35 @@ def test_mfa_setup_offers_totp_after_reauthentication(alice_client, password):
 def test_logout_requires_post(alice_client):
     assert alice_client.post("/accounts/logout/").status_code == 302
     assert not alice_client.get("/").context["user"].is_authenticated
+
+
+def test_signup_with_an_existing_email_does_the_same_work_as_a_new_one(
+    client, alice, django_capture_on_commit_callbacks
+):
+    """Timing is not measured (noisy on a shared machine); the work that dominates it is: one
+    password hash and one queued mail on each path."""
+    from unittest import mock
+
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher_class = type(get_hasher())
+    paths = {}
+    for email in ("nuova@example.com", "alice@example.com"):
+        OutgoingEmail.objects.all().delete()
+        with (
+            mock.patch.object(
+                hasher_class, "encode", autospec=True, wraps=hasher_class.encode
+            ) as encode,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = signup(client, email)
+        client.logout()
+        paths[email] = (
+            response.status_code,
+            response["Location"],
+            encode.call_count,
+            list(OutgoingEmail.objects.values_list("to", flat=True)),
+        )
+
+    assert paths["nuova@example.com"] == (302, "/accounts/confirm-email/", 1, ["nuova@example.com"])
+    assert paths["alice@example.com"] == (302, "/accounts/confirm-email/", 1, ["alice@example.com"])

@@ -24,7 +24,8 @@ from groups.models.groups import (
     Seat,
 )
 from groups.models.qa_records import Comment, PostReport, PostRevision, ThreadWatch, Vote
-from profiles.models import Notification
+from profiles.models import Block, Notification
+from profiles.models.accounts import block_between_exists
 
 # The "italian" text search configuration with unaccent in front of the Italian stemmer,
 # created by migration 0004 on PostgreSQL.
@@ -286,6 +287,9 @@ class Post(models.Model):
             ).values_list("recipient_id", flat=True)
         )
         watchers = ThreadWatch.objects.filter(question=question).exclude(user_id=self.author_id)
+        if self.author_id:
+            # Neither side of a block hears of the other's activity.
+            watchers = watchers.exclude(block_between_exists(self.author_id, "user_id"))
         if self.group.is_closed:
             # Someone who left or was removed no longer hears about the inside.
             watchers = watchers.filter(
@@ -368,7 +372,12 @@ class Post(models.Model):
                 is_accepted=False
             )
             changed = Post.objects.filter(pk=answer.pk, is_accepted=False).update(is_accepted=True)
-            if changed and answer.author_id and answer.author_id != by.pk:
+            if (
+                changed
+                and answer.author_id
+                and answer.author_id != by.pk
+                and not Block.objects.between(answer.author_id, by.pk).exists()
+            ):
                 Notification.send(
                     answer.author,
                     "group-answer-accepted",

@@ -130,7 +130,11 @@ def find_place(text: str) -> gazetteer.Place | None:
 
 def city_suggestions() -> list[str]:
     """The biggest Italian cities, for the city field's datalist (from memory, no query)."""
-    places = (place for place in gazetteer._places()[1] if place.country == "IT")
+    places = (
+        place
+        for place in gazetteer._places()[1]
+        if place.country == "IT" and place.name not in gazetteer.CITY_DISTRICTS
+    )
     names: list[str] = []
     for place in places:
         if place.name not in names:
@@ -153,7 +157,10 @@ class Search:
 
 def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group | None) -> Search:
     members = (
-        Profile.objects.visible_to(viewer).exclude(user=viewer).select_related("user", "sector")
+        Profile.objects.visible_to(viewer)
+        .listed_in_directory()
+        .exclude(user=viewer)
+        .select_related("user", "sector")
     )
     if text := filters.get("q"):
         members = members.filter(

@@ -19,7 +19,9 @@ from groups.views.access import (
     get_group_for_reader,
     get_post_for_participant,
     get_post_for_reader,
+    get_seat,
 )
+from profiles.models.accounts import blocked_ids
 
 THREAD_PAGE_SIZE = 20
 ANSWER_PAGE_SIZE = 30
@@ -153,6 +155,13 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         by_pk[comment.post_id].comment_list.append(comment)
     watching = False
     if request.user.is_authenticated:
+        # Posts and comments by a member with a block either way are folded, not hidden: the
+        # thread keeps its shape and the reader may still open them.
+        blocked = blocked_ids(request.user.pk)
+        for post in posts:
+            post.by_blocked = post.author_id in blocked
+            for comment in post.comment_list:
+                comment.by_blocked = comment.author_id in blocked
         votes = Vote.objects.filter(user=request.user, post_id__in=by_pk)
         for post_id, value in votes.values_list("post_id", "value"):
             by_pk[post_id].my_vote = value
@@ -181,7 +190,18 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
 
 @require_GET
 def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    seat, question = get_post_for_reader(request, slug, pk)
+    try:
+        seat, question = get_post_for_reader(request, slug, pk)
+    except Http404:
+        if request.user.is_authenticated or request.htmx:
+            raise
+        seat = get_seat(request, slug)
+        if seat.can_read:
+            raise
+        # A shared link to a closed group's thread, opened logged out: the group's public card
+        # and the way in, with 403. The same page for every pk, existing or not, so nothing of
+        # the thread leaks, not even whether it exists.
+        return render(request, "groups/thread_closed.html", {"group": seat.group}, status=403)
     if not question.is_question:
         return redirect(question)
     context = _thread_context(request, seat, question)
@@ -311,6 +331,9 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         post.comment_list = list(
             post.comments.filter(deleted_at__isnull=True).select_related("author")
         )
+        blocked = blocked_ids(request.user.pk)
+        for comment in post.comment_list:
+            comment.by_blocked = comment.author_id in blocked
         post.comment_form = form
         context = {"post": post, "group": seat.group, "membership": seat.membership}
         context["can_moderate"] = seat.can_moderate

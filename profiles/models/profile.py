@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -161,6 +161,15 @@ class ProfileQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(user__is_active=True).exclude(block_between_exists(user.pk, "user_id"))
+
+    def listed_in_directory(self):
+        """Members worth finding in the directory: a verified email and a minimal profile (a
+        headline or a sector). Fresh sign-ups with empty profiles stay out until they say who
+        they are; their profile page itself stays reachable."""
+        from allauth.account.models import EmailAddress
+
+        verified = EmailAddress.objects.filter(user_id=OuterRef("user_id"), verified=True)
+        return self.filter(Exists(verified)).filter(~Q(headline="") | Q(sector__isnull=False))
 
     def with_distance_from(self, latitude: float, longitude: float):
         """Annotate distance_km from a point to each member's public place (never the hidden

@@ -2,6 +2,22 @@ import re
 
 import pytest
 
+from profiles.models import Profile
+
+
+@pytest.fixture
+def make_user(make_user):
+    """The directory lists members with a verified email and a minimal profile (a headline or
+    a sector): the personas here have a headline unless a test says otherwise."""
+
+    def make(*args, headline: str = "Professionista", **kwargs):
+        user = make_user(*args, **kwargs)
+        Profile.objects.filter(user=user).update(headline=headline)
+        user.profile.refresh_from_db()
+        return user
+
+    return make
+
 
 @pytest.fixture
 def directory_url():

@@ -216,3 +216,20 @@ def test_results_are_unchanged_by_reading(bob_client, town, directory_url):
     before = list(Profile.objects.order_by("pk").values_list("pk", "updated_at"))
     bob_client.get(directory_url, {"ordine": "vicino"})
     assert list(Profile.objects.order_by("pk").values_list("pk", "updated_at")) == before
+
+
+def test_directory_lists_only_verified_members_with_a_minimal_profile(
+    bob_client, make_user, directory_url, sector
+):
+    make_user("listata@example.com", "Listata Davvero")
+    make_user("nonverificata@example.com", "Mai Verificata", verified=False)
+    make_user("vuota@example.com", "Profilo Vuoto", headline="")
+    with_sector = make_user("settore@example.com", "Solo Settore", headline="")
+    Profile.objects.filter(user=with_sector).update(sector=sector)
+
+    page = bob_client.get(directory_url).content.decode()
+
+    assert "Listata Davvero" in page
+    assert "Solo Settore" in page
+    assert "Mai Verificata" not in page
+    assert "Profilo Vuoto" not in page

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 
 from groups.models import Membership
@@ -34,6 +35,10 @@ def crowd(size: int, sector, skills) -> list[User]:
         profile.set_location(gazetteer.find(rng.choice(CITIES)))
         profiles.append(profile)
     Profile.objects.bulk_create(profiles)
+    # Listed members have a verified email (and the headline above).
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+    )
     Through = Profile.skills.through
     Through.objects.bulk_create(
         Through(profile=profile, skill=skill)

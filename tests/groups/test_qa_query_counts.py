@@ -38,8 +38,8 @@ def test_thread_page_queries(
     Vote.objects.bulk_create(Vote(post=a, user=bob, value=1) for a in answers)
 
     # session, user, group, bob's seat, question, answer count, page of answers with authors,
-    # comments with authors, bob's votes, bob's watch, badge
-    with django_assert_num_queries(11):
+    # comments with authors, bob's blocks, bob's votes, bob's watch, badge
+    with django_assert_num_queries(12):
         response = bob_client.get(reverse("groups:thread", args=[question.group.slug, question.pk]))
 
     assert response.status_code == 200

@@ -305,3 +305,27 @@ def test_the_thread_page_speaks_english_too(bob_client, answer, bob):
     content = response.content.decode()
     assert "Accept this answer" in content and "1 answer" in content
     assert "Accetta questa risposta" not in content
+
+
+def test_logged_out_visitor_on_a_closed_thread_link_gets_the_group_card_and_nothing_of_the_thread(
+    client, question
+):
+    from django.urls import reverse
+
+    group = question.group
+    real = client.get(reverse("groups:thread", args=[group.slug, question.pk]))
+    missing = client.get(reverse("groups:thread", args=[group.slug, question.pk + 999]))
+
+    assert real.status_code == missing.status_code == 403
+    page = real.content.decode()
+    assert "Copywriter Italia" in page
+    assert 'data-testid="closed-thread-notice"' in page
+    assert "Quanto chiedere" not in page and "naming" not in page
+    # The same page whether the thread exists or not: its existence does not leak either.
+    import re
+
+    def normalised(response, pk):
+        text = response.content.decode().replace(f"/domande/{pk}/", "/domande/PK/")
+        return re.sub(r'(nonce="|value="|X-CSRFToken": ")[^"]*"', "", text)
+
+    assert normalised(real, question.pk) == normalised(missing, question.pk + 999)
