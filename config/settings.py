@@ -286,6 +286,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Side effects (profiles/models/outbox.py): an intent published this many seconds ago and still
+# not done (its message lost, its worker killed) is published again by the beat sweep.
+OUTBOX_REPUBLISH_AFTER = env_int("OUTBOX_REPUBLISH_AFTER", 300)
 
 LOGGING = {
     "version": 1,
