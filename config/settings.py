@@ -14,6 +14,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
+    caches_from_url,
     celery_eager,
     env_bool,
     env_int,
@@ -114,18 +115,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis is the Celery broker and the shared cache (allauth's rate limits need one).
+# Redis is the Celery broker and the shared cache (allauth's rate limits need one). The cache
+# fails open (config/cache.py): with Redis down, pages, login and signup keep working and rate
+# limits are not enforced, with a logged warning.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = caches_from_url(REDIS_URL)
 
 # In the database, so that a Redis outage logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
