@@ -32,7 +32,9 @@ class FailOpenRedisCacheClient(RedisCacheClient):
             return call(*args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as error:
             FailOpenRedisCacheClient.down_until = time.monotonic() + RETRY_AFTER_SECONDS
-            logger.warning("Cache unavailable, failing open for %ss: %s", RETRY_AFTER_SECONDS, error)
+            logger.warning(
+                "Cache unavailable, failing open for %ss: %s", RETRY_AFTER_SECONDS, error
+            )
             raise _RedisDown from error
 
     def _or(self, fallback, call, *args):

@@ -100,10 +100,17 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        from psycopg_pool import ConnectionPool
+
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 10),
-            "timeout": 10,
+            # Seconds a request waits for a connection; during an outage it then gets the 503
+            # page (config/errors.py) instead of hanging.
+            "timeout": env_int("DB_POOL_TIMEOUT", 5),
+            # Test each connection as it leaves the pool: after a PostgreSQL restart the dead
+            # ones are replaced instead of failing requests.
+            "check": ConnectionPool.check_connection,
         }
 else:
     DATABASES = {
