@@ -151,6 +151,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# "Request new code" on the confirm page, up to 3 times, each send rate limited by confirm_email.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -215,7 +217,8 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # reverse proxy or a storage bucket does (then set SERVE_MEDIA=false).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp file, fsync, then linked into place: no partial file after a full disk.
+    "default": {"BACKEND": "profiles.uploads.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PROD
