@@ -165,6 +165,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Rate limits key on the client's address. Behind N reverse proxies that each append to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N so the key is the client's, not the proxy's.
+# 0 (the default) ignores X-Forwarded-For, which anyone can forge when no proxy strips it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Gilda"
 SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -33,7 +33,9 @@ def sweep_outbox(unpublished_after: int | None = None, batch: int = 1000) -> int
     ).order_by("next_attempt_at")[:batch]
     published = 0
     for intent in due:
-        published += intent.publish()
+        if not intent.publish():
+            break  # the broker is down: the next sweep tries again
+        published += 1
     return published
 
 
