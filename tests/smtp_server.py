@@ -43,8 +43,8 @@ class SMTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, port: int = 0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.accepted: list[bytes] = []
         self.hang_before_accepting = threading.Event()
         self.data_received = threading.Event()
