@@ -55,7 +55,6 @@ def time_passes(email: OutgoingEmail) -> None:
 def test_signup_succeeds_with_the_broker_down_and_the_sweep_sends_the_mail(
     client, db, dead_broker, django_capture_on_commit_callbacks
 ):
-    started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/accounts/signup/",
@@ -65,7 +64,6 @@ def test_signup_succeeds_with_the_broker_down_and_the_sweep_sends_the_mail(
                 "password2": "una-password-lunga-2026",
             },
         )
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 302
     pending = OutgoingEmail.objects.get(to="senzabroker@example.com")
@@ -73,8 +71,11 @@ def test_signup_succeeds_with_the_broker_down_and_the_sweep_sends_the_mail(
     intent = OutboxTask.objects.get(name="profiles.tasks.send_outgoing_email")
     assert (intent.state, intent.published_at) == ("pending", None)
     assert mail.outbox == []
-    # Not a timing test of speed, a bound on hanging: the publish gave up instead of blocking.
-    assert elapsed < 15
+    # Not a timing test of speed, a bound on hanging: a publish gives up instead of blocking
+    # (timed alone: the signup's password hashing is slow on a loaded machine).
+    started = time.monotonic()
+    assert intent.publish() is False
+    assert time.monotonic() - started < 10
 
     # Still down: the sweep tries, fails quietly, keeps the intent.
     assert sweep_outbox(unpublished_after=0) == 0
