@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format security
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format security drills
 
 venv: .venv/.synced
 
@@ -50,6 +50,11 @@ test: venv messages
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
 	GILDA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
+
+## make drills: fault drills on private PostgreSQL (port 5440), Redis (6390) and SMTP, with
+## gunicorn, a worker and beat; prints failed requests, lost/duplicated emails, recovery time.
+drills: venv messages
+	.venv/bin/python bench/drills.py $(DRILLS_ARGS)
 
 ## make bench: every benchmark (PostgreSQL), from bench/ (never deployed). Each one adds itself
 ## as `bench: bench-<name>`. They wipe their database, and refuse one not named gilda_bench*.

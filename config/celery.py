@@ -34,7 +34,8 @@ app.autodiscover_tasks()
 
 # Static schedule: django-celery-beat does not support Django 6.1.
 app.conf.beat_schedule = {
-    "send-pending-email": {
+    # Every side effect is an OutboxTask row; this publishes the ones still not done.
+    "sweep-outbox": {
         "task": "profiles.tasks.sweep_outbox",
         "schedule": 60.0,
     },

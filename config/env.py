@@ -80,6 +80,19 @@ def celery_eager(env: str, environ: Mapping[str, str] = os.environ) -> bool:
     return eager
 
 
+def caches_from_url(redis_url: str) -> dict:
+    """CACHES: Redis that fails open (config/cache.py) with short timeouts, or local memory."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
 def mailers_from_url(url: str) -> dict:
     """Turn MAIL_URL into Django 6.1's MAILERS.
 

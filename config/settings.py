@@ -14,6 +14,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
+    caches_from_url,
     celery_eager,
     env_bool,
     env_int,
@@ -101,10 +102,17 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        from psycopg_pool import ConnectionPool
+
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2),
             "max_size": env_int("DB_POOL_MAX", 10),
-            "timeout": 10,
+            # Seconds a request waits for a connection; during an outage it then gets the 503
+            # page (config/errors.py) instead of hanging.
+            "timeout": env_int("DB_POOL_TIMEOUT", 5),
+            # Test each connection as it leaves the pool: after a PostgreSQL restart the dead
+            # ones are replaced instead of failing requests.
+            "check": ConnectionPool.check_connection,
         }
 else:
     DATABASES = {
@@ -116,18 +124,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis is the Celery broker and the shared cache (allauth's rate limits need one).
+# Redis is the Celery broker and the shared cache (allauth's rate limits need one). The cache
+# fails open (config/cache.py): with Redis down, pages, login and signup keep working and rate
+# limits are not enforced, with a logged warning.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = caches_from_url(REDIS_URL)
 
 # In the database, so that a Redis outage logs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -152,6 +153,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+# "Request new code" on the confirm page, up to 3 times, each send rate limited by confirm_email.
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -168,6 +171,10 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# Rate limits key on the client's address. Behind N reverse proxies that each append to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT=N so the key is the client's, not the proxy's.
+# 0 (the default) ignores X-Forwarded-For, which anyone can forge when no proxy strips it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Gilda"
 SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -220,7 +227,8 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # reverse proxy or a storage bucket does (then set SERVE_MEDIA=false).
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp file, fsync, then linked into place: no partial file after a full disk.
+    "default": {"BACKEND": "profiles.uploads.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PROD
@@ -295,6 +303,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Side effects (profiles/models/outbox.py): an intent published this many seconds ago and still
+# not done (its message lost, its worker killed) is published again by the beat sweep.
+OUTBOX_REPUBLISH_AFTER = env_int("OUTBOX_REPUBLISH_AFTER", 300)
 
 LOGGING = {
     "version": 1,

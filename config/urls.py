@@ -35,3 +35,10 @@ if settings.SERVE_MEDIA:
             views.media,
         )
     ]
+
+# Error pages without database access (config/errors.py); a database outage gives a 503.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler429 = "config.errors.too_many_requests"
+handler500 = "config.errors.server_error"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from profiles.models import Block as AccountBlock
-from profiles.models import Notification, User
+from profiles.models import Notification, OutboxTask, User
 
 REQUEST_MESSAGE_MAX = 500
 
@@ -482,8 +482,6 @@ class StaleSuggestions(models.Model):
 
 def mark_stale(*user_ids: int) -> None:
     """Queue a refresh for these members (after commit), coalescing repeats."""
-    from connections.tasks import refresh_stale_suggestions
-
     ids = sorted(set(user_ids))
     if not ids:
         return
@@ -494,7 +492,8 @@ def mark_stale(*user_ids: int) -> None:
         unique_fields=["user"],
         update_fields=["marked_at", "claimed_by"],
     )
-    refresh_stale_suggestions.delay_on_commit()
+    # One pending wake-up is enough: the marks themselves are the work list.
+    OutboxTask.enqueue("connections.tasks.refresh_stale_suggestions", key="suggestions-refresh")
 
 
 def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from profiles.models import (
     Experience,
+    OutboxTask,
     OutgoingEmail,
     Profile,
     Sector,
@@ -47,10 +48,43 @@ class SectorAdmin(admin.ModelAdmin):
 
 @admin.register(OutgoingEmail)
 class OutgoingEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject", "to", "created_at", "sent_at", "attempts"]
+    list_display = ["subject", "to", "created_at", "sent_at", "attempts", "last_error"]
     list_filter = [("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected unsent emails again"))
+    def send_again(self, request, queryset):
+        unsent = list(queryset.filter(sent_at__isnull=True))
+        for email in unsent:
+            email.schedule()
+        self.message_user(
+            request,
+            ngettext("%(n)d email scheduled.", "%(n)d emails scheduled.", len(unsent))
+            % {"n": len(unsent)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """Every background side effect; dead ones gave up after about a day of retries."""
+
+    list_display = ["name", "args", "state", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["state", "name"]
+    search_fields = ["name", "key", "last_error"]
+    readonly_fields = [f.name for f in OutboxTask._meta.fields]
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry the selected tasks now"))
+    def retry_now(self, request, queryset):
+        count = OutboxTask.retry_now(queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d task scheduled.", "%(n)d tasks scheduled.", count) % {"n": count},
+            messages.SUCCESS,
+        )
 
 
 class ExperienceInline(admin.TabularInline):

@@ -1,13 +1,17 @@
 """One small form per profile section, each edited in place on the profile page."""
 
+import logging
+
 from django import forms
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from profiles import gazetteer
-from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage
+from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, avatar_path
 from profiles.uploads import process_avatar, too_large_message
+
+logger = logging.getLogger(__name__)
 
 MAX_SKILLS = 30
 MAX_EXPERIENCES = 12
@@ -314,9 +318,21 @@ class AvatarForm(forms.Form):
             self.add_error("avatar", too_large_message())
         elif data.get("avatar"):
             try:
-                data["processed"] = process_avatar(data["avatar"])
+                processed = process_avatar(data["avatar"])
             except forms.ValidationError as error:
                 self.add_error("avatar", error)
+            else:
+                # Stored here, atomically (profiles/uploads.py), so that a full disk is a
+                # message on the form rather than a 500.
+                storage = self.profile.avatar.storage
+                try:
+                    data["stored_name"] = storage.save(avatar_path(self.profile, ""), processed)
+                except OSError:
+                    logger.exception("Could not store an avatar for user %s", self.profile.user_id)
+                    self.add_error(
+                        "avatar",
+                        _("We could not store your photo right now. Please try again later."),
+                    )
         elif not data.get("remove"):
             self.add_error("avatar", _("Choose a photo to upload."))
         return data
@@ -324,11 +340,14 @@ class AvatarForm(forms.Form):
     def save(self) -> Profile:
         profile = self.profile
         old = profile.avatar.name
-        if self.cleaned_data.get("processed"):
-            profile.avatar.save("avatar.jpg", self.cleaned_data["processed"], save=False)
-        else:
-            profile.avatar = ""
-        profile.save(update_fields=["avatar", "updated_at"])
+        stored = self.cleaned_data.get("stored_name")
+        profile.avatar = stored or ""
+        try:
+            profile.save(update_fields=["avatar", "updated_at"])
+        except Exception:
+            if stored:
+                profile.avatar.storage.delete(stored)
+            raise
         if old and old != profile.avatar.name:
             profile.avatar.storage.delete(old)
         return profile

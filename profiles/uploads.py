@@ -1,11 +1,14 @@
 """Uploaded photos: size-capped while they stream in, then checked, resized and re-encoded."""
 
 import io
+import os
+import tempfile
 import warnings
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -96,3 +99,34 @@ def process_avatar(upload) -> ContentFile:
     # A fresh encode carries no EXIF (GPS, camera serial) from the original.
     square.save(output, format="JPEG", quality=85, optimize=True)
     return ContentFile(output.getvalue(), name="avatar.jpg")
+
+
+class AtomicFileSystemStorage(FileSystemStorage):
+    """Writes each file to a temporary name in the target directory, flushes it to disk, then
+    links it into place: a failure midway (disk full, I/O error) leaves no partial file, and
+    readers never see a half-written one."""
+
+    def _save(self, name, content):
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        os.makedirs(directory, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".upload-")
+        try:
+            with os.fdopen(descriptor, "wb") as target:
+                content.seek(0)
+                for chunk in content.chunks():
+                    target.write(chunk if isinstance(chunk, bytes) else chunk.encode())
+                target.flush()
+                os.fsync(target.fileno())
+            if self.file_permissions_mode is not None:
+                os.chmod(temporary, self.file_permissions_mode)
+            while True:
+                try:
+                    os.link(temporary, full_path)  # never overwrites, unlike rename
+                    break
+                except FileExistsError:
+                    name = self.get_available_name(name)
+                    full_path = self.path(name)
+        finally:
+            os.unlink(temporary)
+        return str(name).replace("\\", "/")

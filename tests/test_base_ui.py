@@ -73,7 +73,12 @@ def test_healthz_reports_ok(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "broker": "eager",
+    }
 
 
 def test_home_rejects_post(client, db):

@@ -81,6 +81,6 @@ def test_production_uses_the_postgres_pool_and_redis():
 
     assert result.returncode == 0, result.stderr
     assert (
-        "django.db.backends.postgresql 0 True django.core.cache.backends.redis.RedisCache False"
+        "django.db.backends.postgresql 0 True config.cache.FailOpenRedisCache False"
         in result.stdout
     )

@@ -59,7 +59,7 @@ def test_prod_settings_are_strict(build_settings):
     assert prod["ALLOWED_HOSTS"] == ["gilda.example.com"]
     assert prod["CELERY_TASK_ALWAYS_EAGER"] is False
     assert prod["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/0"
-    assert prod["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert prod["CACHES"]["default"]["BACKEND"] == "config.cache.FailOpenRedisCache"
     assert prod["SECURE_SSL_REDIRECT"] and prod["SESSION_COOKIE_SECURE"]
     assert prod["SECURE_HSTS_SECONDS"] == 31536000
     assert prod["STORAGES"]["staticfiles"]["BACKEND"] == (

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.markdown import render_markdown
 from groups.models.moderation import Ban, JoinRequest, ModerationLog
-from profiles.models import Notification, Sector, User
+from profiles.models import Notification, OutboxTask, Sector, User
 
 # "Most active members": helpfulness weighs more than asking.
 ACTIVITY_DAYS = 30
@@ -264,7 +264,6 @@ class Group(models.Model):
 
     def request_to_join(self, user, *, answer: str = "", note: str = "") -> "JoinRequest":
         """Ask to join a closed group. A duplicate (double click, race) returns the pending one."""
-        from groups.tasks import notify_moderators_of_join_request
 
         if not self.is_closed:
             raise GroupActionError(_("This group is open: join it directly."))
@@ -279,12 +278,14 @@ class Group(models.Model):
                     group=self, user=user, answer=answer.strip(), note=note.strip()
                 )
                 Group.objects.filter(pk=self.pk).update(pending_count=F("pending_count") + 1)
+                OutboxTask.enqueue(
+                    "groups.tasks.notify_moderators_of_join_request", join_request.pk
+                )
         except IntegrityError:
             existing = self.pending_request_of(user)
             if existing is None:
                 raise
             return existing
-        notify_moderators_of_join_request.delay_on_commit(join_request.pk)
         return join_request
 
     def leave(self, user) -> bool:

@@ -24,7 +24,7 @@ from groups.models.groups import (
     Seat,
 )
 from groups.models.qa_records import Comment, PostReport, PostRevision, ThreadWatch, Vote
-from profiles.models import Block, Notification
+from profiles.models import Block, Notification, OutboxTask
 from profiles.models.accounts import block_between_exists
 
 # The "italian" text search configuration with unaccent in front of the Italian stemmer,
@@ -250,7 +250,6 @@ class Post(models.Model):
         return question
 
     def answer(self, user, *, body: str, seat: Seat | None = None) -> "Post":
-        from groups.tasks import notify_watchers_of_answer  # the tasks import this module
 
         if not self.is_question or self.is_deleted:
             raise GroupActionError(_("This question can no longer be answered."))
@@ -271,7 +270,7 @@ class Post(models.Model):
             )
             Post.objects.filter(pk=answer.pk).update_search_vectors()
             self.watch(user)
-        notify_watchers_of_answer.delay_on_commit(answer.pk)
+            OutboxTask.enqueue("groups.tasks.notify_watchers_of_answer", answer.pk)
         self.refresh_from_db(fields=["answer_count", "last_activity_at"])
         answer.question = self
         return answer

@@ -3,7 +3,7 @@ and the living profile. Nothing here imports groups or connections."""
 
 from profiles.models.accounts import Block, User, UserManager, block_between_exists, blocked_ids
 from profiles.models.notifications import Notification
-from profiles.models.outbox import OutgoingEmail
+from profiles.models.outbox import OutboxTask, OutgoingEmail, RetryLater
 from profiles.models.profile import (
     Completeness,
     Experience,
@@ -20,8 +20,10 @@ __all__ = [
     "Completeness",
     "Experience",
     "Notification",
+    "OutboxTask",
     "OutgoingEmail",
     "Profile",
+    "RetryLater",
     "Sector",
     "Skill",
     "SpokenLanguage",

@@ -1,0 +1,147 @@
+"""Redis down: login, signup and pages keep working; the cache fails open; /healthz says
+"degraded". Redis is a real closed port or a private redis-server stopped mid-test (never
+the machine's shared one); nothing is mocked."""
+
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
+
+from config.cache import FailOpenRedisCacheClient
+from config.env import caches_from_url
+from tests.conftest import PASSWORD
+from tests.smtp_server import closed_port
+
+
+@pytest.fixture(autouse=True)
+def _fresh_breaker():
+    FailOpenRedisCacheClient.down_until = 0.0
+    yield
+    FailOpenRedisCacheClient.down_until = 0.0
+
+
+class PrivateRedis:
+    def __init__(self, tmp_path):
+        self.port = closed_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            cwd=self.dir,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(self.url).ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("private redis did not start")
+
+    def stop(self):
+        if self.process:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def log_in(client, email, password=PASSWORD):
+    return client.post("/accounts/login/", {"login": email, "password": password})
+
+
+def test_login_and_signup_succeed_with_redis_unreachable(client, alice, settings):
+    settings.CACHES = caches_from_url(f"redis://127.0.0.1:{closed_port()}/0")
+
+    response = log_in(client, "alice@example.com")
+    assert response.status_code == 302
+    assert client.get("/").context["user"] == alice
+
+    client.logout()
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "nuova@example.com",
+            "password1": "una-password-lunga-2026",
+            "password2": "una-password-lunga-2026",
+        },
+    )
+    assert response.status_code == 302
+    # The first refusal opened the breaker: later cache calls skip Redis instead of each
+    # paying a connection attempt.
+    assert FailOpenRedisCacheClient.down_until > 0
+
+
+def test_a_stopped_private_redis_fails_open_and_recovers(client, alice, settings, private_redis):
+    settings.CACHES = caches_from_url(private_redis.url)
+    # Up: the limits are enforced from Redis (5 failures per 5 minutes for one address).
+    for _ in range(5):
+        assert log_in(client, "alice@example.com", "sbagliata").status_code == 200
+    assert redis.Redis.from_url(private_redis.url).dbsize() > 0
+    blocked = log_in(client, "alice@example.com")
+    assert blocked.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session
+
+    private_redis.stop()
+    # Down: the limit's history is unreadable, so login goes through; pages render.
+    assert log_in(client, "alice@example.com").status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get("/gruppi/").status_code == 200
+    health = client.get("/healthz").json()
+    assert (health["status"], health["cache"]) == ("degraded", "down")
+
+    private_redis.start()
+    FailOpenRedisCacheClient.down_until = 0.0  # skip the 5 s back-off window
+    client.logout()
+    assert log_in(client, "alice@example.com", "sbagliata").status_code == 200
+    assert redis.Redis.from_url(private_redis.url).dbsize() > 0  # caching again
+
+
+def test_healthz_reports_each_dependency_and_degraded(client, db, settings):
+    from config.celery import app as celery_app
+
+    dead = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = caches_from_url(dead)
+    settings.CELERY_BROKER_URL = dead
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    try:
+        response = client.get("/healthz")
+    finally:
+        celery_app.conf.task_always_eager = True
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "down",
+        "broker": "down",
+    }
+
+
+def test_healthz_is_ok_with_a_live_redis(client, db, settings, private_redis):
+    settings.CACHES = caches_from_url(private_redis.url)
+    settings.CELERY_BROKER_URL = private_redis.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+    }
