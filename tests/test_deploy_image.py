@@ -81,7 +81,7 @@ def test_healthz_answers_a_probe_whose_host_allowed_hosts_refuses(client, settin
     page = client.get("/", HTTP_HOST="127.0.0.1:8000")
 
     assert probe.status_code == 200
-    assert probe.json() == {"status": "ok"}
+    assert probe.json()["status"] == "ok"
     assert page.status_code == 400
 
 

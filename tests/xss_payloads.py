@@ -109,3 +109,49 @@ def unsafe_parts(html: str) -> list[str]:
     audit.feed(html)
     audit.close()
     return audit.problems
+
+
+# The whole-page audit ------------------------------------------------------------------
+
+EMBEDS = {"iframe", "object", "embed", "svg", "math", "base", "style", "template", "frame"}
+SAFE_SCHEMES = {"http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "hx-get", "hx-post", "background"}
+
+
+class PageAudit(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in EMBEDS:
+            self.problems.append(f"<{tag}>")
+        if tag == "script" and not (attributes.get("src") or "").startswith("/static/"):
+            self.problems.append("inline <script>")
+        if tag == "meta" and "http-equiv" in attributes:
+            self.problems.append("<meta http-equiv>")
+        if tag == "link" and not (attributes.get("href") or "").startswith("/static/"):
+            self.problems.append(f"<link href={attributes.get('href')!r}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name.startswith(("hx-on", "data-hx")):
+                self.problems.append(f"{name}= on <{tag}>")
+            if name in ("style", "srcdoc"):
+                self.problems.append(f"{name}= on <{tag}>")
+            if name == "hx-trigger" and "load" in value:
+                self.problems.append("hx-trigger=load")
+            if name in ("hx-get", "hx-post") and not value.startswith(("/gruppi/", "?")):
+                self.problems.append(f"{name}={value!r}")
+            if name in URL_ATTRIBUTES:
+                scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value, re.I)
+                if scheme and scheme.group(1).lower() not in SAFE_SCHEMES:
+                    self.problems.append(f"{name}={value!r}")
+
+
+def audit(response) -> list[str]:
+    assert response.status_code == 200, response.status_code
+    checker = PageAudit()
+    checker.feed(response.content.decode())
+    checker.close()
+    return checker.problems

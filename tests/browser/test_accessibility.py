@@ -7,7 +7,6 @@ from axe_playwright_python.sync_playwright import Axe
 
 from groups.models import Post
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (same launch as the others)
-from tests.browser.test_groups_flow import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +27,7 @@ def violations(page) -> list[tuple[str, str, int]]:
 @pytest.mark.parametrize("locale", ["it-IT", "en-US"])
 def test_key_pages_have_no_serious_accessibility_violation(
     live_server, browser, closed_group, alice, bob, moderator, locale, scheme,
-    django_capture_on_commit_callbacks,
-):  # fmt: skip
+    django_capture_on_commit_callbacks, log_in):  # fmt: skip
     question = Post.ask(closed_group, bob, title="Quanto chiedere?", body="Tariffe per un naming.")
     with django_capture_on_commit_callbacks(execute=True):
         for author in (alice, moderator):

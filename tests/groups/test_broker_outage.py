@@ -6,7 +6,6 @@ from config.celery import app as celery_app
 from groups.models import Post
 from profiles.models import Notification, OutboxTask
 from profiles.tasks import sweep_outbox
-from tests.test_celery_resilience import dead_broker  # noqa: F401 - a fixture
 
 
 def test_a_new_answer_during_a_broker_outage_notifies_the_asker_afterwards(

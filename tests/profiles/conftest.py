@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from PIL import Image
 
 from profiles import gazetteer
 from profiles.models import Profile
@@ -20,3 +23,15 @@ def region_only_alice(alice):
     profile.location_visibility = Profile.LocationVisibility.REGION
     profile.save()
     return alice
+
+
+def _image_bytes(format: str = "PNG", size=(800, 600), colour=(200, 30, 60), **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=format, **save)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_bytes():
+    """image_bytes(format, size, colour, **save): a real image file's bytes."""
+    return _image_bytes

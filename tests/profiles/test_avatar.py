@@ -1,10 +1,14 @@
 """Avatar uploads: real images only, size-capped, resized to a square, EXIF stripped."""
 
+import errno
 import io
+import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+
+from profiles import uploads
 
 
 def image_bytes(format: str = "PNG", size=(800, 600), colour=(200, 30, 60), **save) -> bytes:
@@ -169,3 +173,41 @@ def test_htmx_upload_returns_the_header_with_the_new_photo(alice_client, alice, 
     assert "<html" not in html
     assert 'id="profile-header"' in html and 'data-testid="avatar-img"' in html
     assert 'id="completeness"' in html
+
+
+# A full disk during an avatar upload: a message, nothing partial on disk.
+@pytest.fixture
+def full_disk(monkeypatch):
+    def fsync(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(uploads.os, "fsync", fsync)
+
+
+def test_a_full_disk_gives_a_message_and_leaves_nothing_behind(
+    alice_client, alice, media_root, full_disk, image_bytes
+):
+    response = upload(alice_client, alice, "foto.png", image_bytes("PNG"))
+
+    assert response.status_code == 200
+    assert "Non siamo riusciti a salvare la tua foto" in response.content.decode()
+    assert stored_files(media_root) == []
+    alice.profile.refresh_from_db()
+    assert not alice.profile.avatar
+
+
+def test_a_full_disk_keeps_the_old_photo(alice_client, alice, media_root, monkeypatch, image_bytes):
+    upload(alice_client, alice, "prima.png", image_bytes("PNG"))
+    alice.profile.refresh_from_db()
+    old = alice.profile.avatar.name
+    assert [p.name for p in stored_files(media_root)] == [os.path.basename(old)]
+
+    monkeypatch.setattr(
+        uploads.os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full"))
+    )
+    response = upload(alice_client, alice, "seconda.png", image_bytes("PNG", size=(500, 500)))
+
+    assert response.status_code == 200
+    alice.profile.refresh_from_db()
+    assert alice.profile.avatar.name == old
+    assert [p.name for p in stored_files(media_root)] == [os.path.basename(old)]

