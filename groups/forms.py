@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from config.ids import IdMultipleChoiceField
 from config.markdown import count_links, validate_markdown
 from groups.models import Group, JoinRequest, PostReport, Seat, Sector
 
@@ -120,7 +121,7 @@ class DecisionForm(forms.Form):
 
 
 class BulkApproveForm(forms.Form):
-    requests = forms.ModelMultipleChoiceField(queryset=JoinRequest.objects.none())
+    requests = IdMultipleChoiceField(queryset=JoinRequest.objects.none())
 
     def __init__(self, *args, pending: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)

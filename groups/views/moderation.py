@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.ids import parse_id
 from groups.forms import BulkApproveForm, DecisionForm, MemberActionForm
 from groups.models import GroupActionError, Membership, PostReport
 from groups.views.access import get_group_for_moderator, get_group_for_reader
@@ -171,7 +172,7 @@ def reports(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_moderator(request, slug).group
     if request.method == "POST":
         found = get_object_or_404(
-            PostReport.objects.filter(post__group=group), pk=request.POST.get("report") or 0
+            PostReport.objects.filter(post__group=group), pk=parse_id(request.POST.get("report"))
         )
         found.resolve(by=request.user)
         messages.success(request, _("Report handled."))
