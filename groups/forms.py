@@ -114,10 +114,13 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason in your words"), max_length=500, required=False)
 
     def rejection_reason(self) -> str:
+        """The reason written, or the preset chosen, or "" (the applicant then gets the
+        neutral message): the list's prompt is never a reason."""
         written = self.cleaned_data.get("reason", "").strip()
         if written:
             return written
-        return str(dict(REJECTION_PRESETS).get(self.cleaned_data.get("preset") or "", ""))
+        preset = self.cleaned_data.get("preset") or ""
+        return str(dict(REJECTION_PRESETS)[preset]) if preset else ""
 
 
 class BulkApproveForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.markdown import render_markdown
-from groups.models.moderation import Ban, JoinRequest, ModerationLog
+from groups.models.moderation import Ban, JoinRequest, ModerationLog, lock_user
 from profiles.models import Notification, Sector, User
 
 # "Most active members": helpfulness weighs more than asking.
@@ -253,6 +253,8 @@ class Group(models.Model):
         if not self.is_open:
             raise GroupActionError(_("This group is closed: ask to join instead."))
         with transaction.atomic():
+            # A ban of this user, here or anywhere, waits for the seat (or comes first).
+            lock_user(user)
             if self.bans.filter(user=user).exists():
                 raise GroupActionError(_("You cannot join this group."))
             membership = self.add_member(user)
@@ -316,6 +318,8 @@ class Group(models.Model):
 
     def ban(self, user, *, by, reason: str = "") -> "Ban":
         with transaction.atomic():
+            # Group.join takes the same lock: a join in flight finishes first, and is undone.
+            lock_user(user)
             target = self.memberships.filter(user=user).first()
             if target is not None:
                 if not self.seat_for(by).outranks(target):
@@ -335,14 +339,30 @@ class Group(models.Model):
                 self.log(by, ModerationLog.Action.UNBAN, user, reason)
         return bool(deleted)
 
+    def _lock_roles(self) -> None:
+        """Serialise role changes in this group (appointments, dismissals, hand-overs) on the
+        group's row, so each one reads the roles as the previous one left them."""
+        Group.objects.select_for_update().only("pk").get(pk=self.pk)
+
     def set_role(self, target: "Membership", role: str, *, by) -> None:
         """Owners appoint and dismiss moderators."""
         if role not in (Membership.Role.MODERATOR, Membership.Role.MEMBER):
             raise GroupActionError(_("Use hand-over to change the owner."))
         with transaction.atomic():
-            if not (self.seat_for(by).is_owner or by.is_staff) or target.is_owner:
+            self._lock_roles()
+            # Re-read under the lock: `target` may be a copy from before a hand-over.
+            if not (self.seat_for(by).is_owner or by.is_staff):
                 raise GroupActionError(_("Only the owner appoints moderators."))
-            changed = Membership.objects.filter(pk=target.pk).exclude(role=role).update(role=role)
+            current = self.memberships.filter(pk=target.pk).first()
+            if current is None:
+                raise GroupActionError(_("That person is no longer a member."))
+            if current.is_owner:
+                raise GroupActionError(_("Only the owner appoints moderators."))
+            changed = (
+                Membership.objects.filter(pk=target.pk)
+                .exclude(role__in=[role, Membership.Role.OWNER])
+                .update(role=role)
+            )
             if changed:
                 action = (
                     ModerationLog.Action.PROMOTE
@@ -354,7 +374,8 @@ class Group(models.Model):
 
     def transfer_ownership(self, target: "Membership", *, by) -> None:
         with transaction.atomic():
-            owner = self.memberships.select_for_update().filter(role=Membership.Role.OWNER).first()
+            self._lock_roles()
+            owner = self.memberships.filter(role=Membership.Role.OWNER).first()
             if owner is None or (owner.user_id != by.pk and not by.is_staff):
                 raise GroupActionError(_("Only the owner can hand ownership over."))
             if target.pk == owner.pk:

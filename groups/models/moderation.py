@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from profiles.models import Notification
+from profiles.models import Notification, User
+
+
+def lock_user(user) -> None:
+    """Serialise seating and banning one person: their user row is the lock."""
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
 class JoinRequestQuerySet(models.QuerySet):
@@ -98,6 +103,7 @@ class JoinRequest(models.Model):
     def approve(self, *, by) -> bool:
         """Approve and seat the requester. False if someone else decided first."""
         with transaction.atomic():
+            lock_user(self.user)  # as Group.ban does: a ban and an approval queue up
             if not self._decide(self.Status.APPROVED, by):
                 return False
             self.group.add_member(self.user)
