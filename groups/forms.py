@@ -44,13 +44,33 @@ class GroupForm(forms.ModelForm):
             "rules": _("Markdown. People asking to join must accept them."),
         }
 
-    def __init__(self, *args, **kwargs):
+    confirm_opening = forms.BooleanField(required=False)
+
+    def __init__(self, *args, can_change_visibility: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].queryset = Sector.objects.all()
         self.fields["sector"].empty_label = None
+        self.was_closed = bool(self.instance.pk) and self.instance.is_closed
         if self.instance.pk:
             # The address is part of every link already shared; it does not change.
             del self.fields["slug"]
+        if not can_change_visibility:
+            # Opening or closing is the owner's alone; a posted value is ignored.
+            self.fields["visibility"].disabled = True
+            self.fields["visibility"].help_text = _("Only the owner opens or closes the group.")
+        if self.was_closed and can_change_visibility:
+            posts = self.instance.posts.alive()
+            self.fields["confirm_opening"].label = _(
+                "If I open the group, everything written in it while it was closed becomes "
+                "public, also to visitors who are not logged in: %(questions)d questions, "
+                "%(answers)d answers and their comments, the member list and the recent "
+                "activity. I confirm."
+            ) % {
+                "questions": posts.questions().count(),
+                "answers": posts.answers().count(),
+            }
+        else:
+            del self.fields["confirm_opening"]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80]
@@ -66,6 +86,11 @@ class GroupForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("visibility") == Group.Visibility.OPEN:
             cleaned["membership_question"] = ""
+            if self.was_closed and not cleaned.get("confirm_opening"):
+                self.add_error(
+                    "confirm_opening",
+                    _("Opening makes the closed discussions public: tick to confirm."),
+                )
         return cleaned
 
 

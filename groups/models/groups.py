@@ -389,6 +389,28 @@ class Group(models.Model):
                 raise GroupActionError(_("That person is no longer a member."))
             self.log(by, ModerationLog.Action.TRANSFER, target.user)
 
+    def change_visibility(self, visibility: str, *, by) -> bool:
+        """Open or close the group: the owner's decision alone (or staff's), logged.
+
+        Opening makes everything already written inside public, threads from the closed days
+        included: the edit form asks the owner to confirm exactly that first (README, "Opening
+        a closed group").
+        """
+        if visibility not in self.Visibility.values:
+            raise GroupActionError(_("Choose open or closed."))
+        with transaction.atomic():
+            self._lock_roles()
+            if not (by.is_staff or self.memberships.filter(user=by, role="owner").exists()):
+                raise GroupActionError(_("Only the owner can open or close the group."))
+            before = Group.objects.values_list("visibility", flat=True).get(pk=self.pk)
+            if before == visibility:
+                self.visibility = visibility
+                return False
+            self.visibility = visibility
+            self.save(update_fields=["visibility"])
+            self.log(by, ModerationLog.Action.VISIBILITY, reason=f"{before} → {visibility}")
+        return True
+
     # Taking part --------------------------------------------------------------------------
 
     def max_links_for(self, seat: "Seat") -> int | None:

@@ -209,6 +209,7 @@ class ModerationLog(models.Model):
         PROMOTE = "promote", _("Appointed moderator")
         DEMOTE = "demote", _("Dismissed moderator")
         TRANSFER = "transfer", _("Handed ownership over")
+        VISIBILITY = "visibility", _("Changed who can read the group")
 
     group = models.ForeignKey(
         "groups.Group",
