@@ -9,8 +9,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from config.ids import parse_id
 from groups.forms import BulkApproveForm, DecisionForm, MemberActionForm
@@ -84,6 +86,8 @@ def member_action(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
         messages.error(request, str(error))
     else:
         messages.success(request, _("Done."))
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("groups:members", args=[group.slug]))
     return redirect("groups:members", group.slug)
 
 
