@@ -139,7 +139,9 @@ def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> 
         candidate, mutual = (low, high) if low in wanted and high in mine else (high, low)
         by_candidate.setdefault(candidate, []).append(mutual)
     chosen = {c: sorted(ids)[:limit] for c, ids in by_candidate.items()}
-    users = User.objects.in_bulk({pk for ids in chosen.values() for pk in ids})
+    users = User.objects.select_related("profile").in_bulk(
+        {pk for ids in chosen.values() for pk in ids}
+    )
     return {c: [users[pk] for pk in ids if pk in users] for c, ids in chosen.items()}
 
 
