@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.markdown import render_markdown
-from groups.models.moderation import Ban, JoinRequest, ModerationLog, lock_user
+from groups.models.moderation import Ban, JoinRequest, ModerationLog
 from profiles.models import Notification, Sector, User
 
 # "Most active members": helpfulness weighs more than asking.
@@ -253,8 +253,8 @@ class Group(models.Model):
         if not self.is_open:
             raise GroupActionError(_("This group is closed: ask to join instead."))
         with transaction.atomic():
-            # A ban of this user, here or anywhere, waits for the seat (or comes first).
-            lock_user(user)
+            # A ban in flight finishes first (and is then seen), or waits for the seat.
+            self.lock_members()
             if self.bans.filter(user=user).exists():
                 raise GroupActionError(_("You cannot join this group."))
             membership = self.add_member(user)
@@ -291,6 +291,7 @@ class Group(models.Model):
 
     def leave(self, user) -> bool:
         with transaction.atomic():
+            self.lock_members()
             membership = self.memberships.select_for_update().filter(user=user).first()
             if membership is None:
                 return False
@@ -309,6 +310,7 @@ class Group(models.Model):
 
     def remove_member(self, target: "Membership", *, by, reason: str = "") -> bool:
         with transaction.atomic():
+            self.lock_members()
             if not self.seat_for(by).outranks(target):
                 raise GroupActionError(_("You cannot remove this member."))
             if not self._drop_member(target):
@@ -319,7 +321,7 @@ class Group(models.Model):
     def ban(self, user, *, by, reason: str = "") -> "Ban":
         with transaction.atomic():
             # Group.join takes the same lock: a join in flight finishes first, and is undone.
-            lock_user(user)
+            self.lock_members()
             target = self.memberships.filter(user=user).first()
             if target is not None:
                 if not self.seat_for(by).outranks(target):
@@ -339,9 +341,10 @@ class Group(models.Model):
                 self.log(by, ModerationLog.Action.UNBAN, user, reason)
         return bool(deleted)
 
-    def _lock_roles(self) -> None:
-        """Serialise role changes in this group (appointments, dismissals, hand-overs) on the
-        group's row, so each one reads the roles as the previous one left them."""
+    def lock_members(self) -> None:
+        """Serialise every change to who sits in this group and in what role (joins,
+        decisions, removals, bans, appointments, hand-overs) on the group's row, taken first,
+        so each reads the seats as the previous one left them and no two deadlock."""
         Group.objects.select_for_update().only("pk").get(pk=self.pk)
 
     def set_role(self, target: "Membership", role: str, *, by) -> None:
@@ -349,7 +352,7 @@ class Group(models.Model):
         if role not in (Membership.Role.MODERATOR, Membership.Role.MEMBER):
             raise GroupActionError(_("Use hand-over to change the owner."))
         with transaction.atomic():
-            self._lock_roles()
+            self.lock_members()
             # Re-read under the lock: `target` may be a copy from before a hand-over.
             if not (self.seat_for(by).is_owner or by.is_staff):
                 raise GroupActionError(_("Only the owner appoints moderators."))
@@ -374,7 +377,7 @@ class Group(models.Model):
 
     def transfer_ownership(self, target: "Membership", *, by) -> None:
         with transaction.atomic():
-            self._lock_roles()
+            self.lock_members()
             owner = self.memberships.filter(role=Membership.Role.OWNER).first()
             if owner is None or (owner.user_id != by.pk and not by.is_staff):
                 raise GroupActionError(_("Only the owner can hand ownership over."))
@@ -399,7 +402,7 @@ class Group(models.Model):
         if visibility not in self.Visibility.values:
             raise GroupActionError(_("Choose open or closed."))
         with transaction.atomic():
-            self._lock_roles()
+            self.lock_members()
             if not (by.is_staff or self.memberships.filter(user=by, role="owner").exists()):
                 raise GroupActionError(_("Only the owner can open or close the group."))
             before = Group.objects.values_list("visibility", flat=True).get(pk=self.pk)

@@ -8,12 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from profiles.models import Notification, User
-
-
-def lock_user(user) -> None:
-    """Serialise seating and banning one person: their user row is the lock."""
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+from profiles.models import Notification
 
 
 class JoinRequestQuerySet(models.QuerySet):
@@ -91,7 +86,12 @@ class JoinRequest(models.Model):
         return self.status == self.Status.PENDING
 
     def _decide(self, status: str, by, reason: str = "") -> bool:
-        """Move pending → status exactly once, whoever else is deciding at the same moment."""
+        """Move pending → status exactly once, whoever else is deciding at the same moment.
+
+        The group's seats are locked first, as Group.ban and Group.join do: an approval that
+        seats the requester and a ban queue up, and every change takes its locks in one order.
+        """
+        self.group.lock_members()
         changed = JoinRequest.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
             status=status, decided_by=by, decided_at=timezone.now(), reason=reason[:500]
         )
@@ -103,7 +103,6 @@ class JoinRequest(models.Model):
     def approve(self, *, by) -> bool:
         """Approve and seat the requester. False if someone else decided first."""
         with transaction.atomic():
-            lock_user(self.user)  # as Group.ban does: a ban and an approval queue up
             if not self._decide(self.Status.APPROVED, by):
                 return False
             self.group.add_member(self.user)
