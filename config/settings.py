@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.HtmxHistoryMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -327,9 +328,12 @@ GROUPS_REJOIN_COOLDOWN_DAYS = env_int("GROUPS_REJOIN_COOLDOWN_DAYS", 7)
 GROUPS_NEW_MEMBER_ANSWERS = env_int("GROUPS_NEW_MEMBER_ANSWERS", 3)
 GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)
 
-# Connections: pending outgoing requests allowed per week, tighter for new accounts.
+# Connections: requests sent per week (withdrawn ones count), tighter for new accounts.
 CONNECTIONS_WEEKLY_CAP = env_int("CONNECTIONS_WEEKLY_CAP", 50)
 CONNECTIONS_WEEKLY_CAP_NEW = env_int("CONNECTIONS_WEEKLY_CAP_NEW", 10)
 CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
+# A request to someone who was already asked within these days is recorded, but not notified:
+# send-and-withdraw cycles would otherwise flood them.
+CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7)
 # People you may know: rows stored per member.
 CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 20)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+import config.ids  # noqa: F401  (registers the <id:...> converter)
 from config import views
 from connections import views as connection_views
 from groups import views as group_views
@@ -20,7 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", profile_views.set_language, name="set_language"),
     # The people pages compose the layers, so they are wired here, above all three.
     path("persone/", group_views.directory, name="directory"),
-    path("persone/<int:pk>/", connection_views.profile_detail, name="profile_detail"),
+    path("persone/<id:pk>/", connection_views.profile_detail, name="profile_detail"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
     path("rete/", include("connections.urls")),

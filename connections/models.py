@@ -139,7 +139,9 @@ def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> 
         candidate, mutual = (low, high) if low in wanted and high in mine else (high, low)
         by_candidate.setdefault(candidate, []).append(mutual)
     chosen = {c: sorted(ids)[:limit] for c, ids in by_candidate.items()}
-    users = User.objects.in_bulk({pk for ids in chosen.values() for pk in ids})
+    users = User.objects.select_related("profile").in_bulk(
+        {pk for ids in chosen.values() for pk in ids}
+    )
     return {c: [users[pk] for pk in ids if pk in users] for c, ids in chosen.items()}
 
 
@@ -243,8 +245,21 @@ class ConnectionRequest(models.Model):
 
     @classmethod
     def sent_this_week(cls, user) -> int:
+        """Requests sent in the last seven days, whatever became of them: withdrawing one
+        does not give the send back."""
         since = timezone.now() - timedelta(days=7)
-        return cls.objects.outgoing(user).filter(created_at__gte=since).count()
+        return cls.objects.filter(sender=user, created_at__gte=since).count()
+
+    def is_repeat(self) -> bool:
+        """Did the sender already ask this person within the cooldown?"""
+        since = self.created_at - timedelta(days=settings.CONNECTIONS_REPEAT_COOLDOWN_DAYS)
+        return (
+            ConnectionRequest.objects.filter(
+                sender_id=self.sender_id, recipient_id=self.recipient_id, created_at__gte=since
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        )
 
     @classmethod
     def send(cls, sender, recipient, message: str = "") -> "ConnectionRequest | Connection":
@@ -273,8 +288,8 @@ class ConnectionRequest(models.Model):
             if cls.sent_this_week(sender) >= cls.weekly_cap_for(sender):
                 raise ConnectionActionError(
                     _(
-                        "You have reached this week's limit of %(cap)d pending requests. "
-                        "Wait for answers, or withdraw some, before sending more."
+                        "You have reached this week's limit of %(cap)d connection requests. "
+                        "Requests you withdraw still count: try again in a few days."
                     )
                     % {"cap": cls.weekly_cap_for(sender)}
                 )
@@ -286,6 +301,8 @@ class ConnectionRequest(models.Model):
             except IntegrityError:
                 # Another open request for the pair appeared (only possible without locks).
                 return cls.objects.pending_between(sender.pk, recipient.pk).first()
+            if request.is_repeat():
+                return request
             Notification.send(
                 recipient,
                 "connection-request",

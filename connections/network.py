@@ -6,7 +6,7 @@ in suggestions.py. These helpers each run one query, so pages stay constant in q
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When, Window
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -112,6 +112,29 @@ def mutual_connections(viewer_id: int, member_id: int):
     )
 
 
+def shows_own_connections(user) -> bool:
+    """False for someone whose connections are theirs alone: never named as a mutual one."""
+    profile = getattr(user, "profile", None)
+    return profile is None or profile.connections_visibility != Profile.ConnectionsVisibility.NOBODY
+
+
+def mutual_shown(viewer, profile: Profile, rel: Relationship, limit: int) -> tuple[list, int]:
+    """Connections in common as the viewer may see them (Profile.connections_visibility): the
+    count always; names only if the member shows their connections to the viewer, and never
+    someone who shows their own connections to nobody. One query."""
+    everyone = mutual_connections(viewer.pk, profile.user_id)
+    if not may_see_connections(viewer, profile, rel):
+        return [], everyone.count()
+    hides = Case(
+        When(profile__connections_visibility=Profile.ConnectionsVisibility.NOBODY, then=True),
+        default=Value(False),
+    )
+    rows, total = first_with_total(
+        everyone.annotate(hides=hides).order_by("hides", "display_name", "pk"), limit
+    )
+    return [row for row in rows if not row.hides], total
+
+
 def may_see_connections(viewer, profile: Profile, rel: Relationship) -> bool:
     """Profile.connections_visibility: all members, the member's connections, or only them."""
     if viewer.pk == profile.user_id:
@@ -191,5 +214,12 @@ def explained(user, suggestions) -> list[Suggestion]:
     suggestions = list(suggestions)
     names = mutual_names(user.pk, [s.candidate_id for s in suggestions if s.mutual_count])
     for suggestion in suggestions:
-        suggestion.explanation = explain(suggestion, names.get(suggestion.candidate_id, []))
+        # A suggestion is never a connection: the candidate's mutual ones are named only if
+        # they show their connections to all members, and only those who show their own.
+        shown = []
+        if suggestion.candidate.profile.connections_visibility == (
+            Profile.ConnectionsVisibility.MEMBERS
+        ):
+            shown = [u for u in names.get(suggestion.candidate_id, []) if shows_own_connections(u)]
+        suggestion.explanation = explain(suggestion, shown)
     return suggestions

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.ids import BoundedIdsAdmin
 from groups.models import (
     Answer,
     Ban,
@@ -25,7 +26,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(BoundedIdsAdmin):
     list_display = [
         "name",
         "sector",
@@ -51,7 +52,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(BoundedIdsAdmin):
     list_display = ["user", "group", "role", "joined_at"]
     list_filter = ["role", "group__visibility", "group__sector"]
     search_fields = ["user__email", "user__display_name", "group__name"]
@@ -75,7 +76,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(JoinRequest)
-class JoinRequestAdmin(admin.ModelAdmin):
+class JoinRequestAdmin(BoundedIdsAdmin):
     list_display = ["user", "group", "status", "created_at", "decided_at", "decided_by"]
     list_filter = ["status", "group__visibility", "group__sector"]
     search_fields = ["user__email", "user__display_name", "group__name", "answer"]
@@ -103,7 +104,7 @@ class JoinRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(BoundedIdsAdmin):
     list_display = ["user", "group", "banned_by", "reason", "created_at"]
     list_filter = ["group__sector"]
     search_fields = ["user__email", "user__display_name", "group__name", "reason"]
@@ -112,7 +113,7 @@ class BanAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(BoundedIdsAdmin):
     list_display = ["at", "group", "actor", "action", "target", "reason"]
     list_filter = ["action", "group__sector"]
     search_fields = ["group__name", "actor__email", "target__email", "reason"]
@@ -157,7 +158,7 @@ class PostRevisionInline(admin.TabularInline):
         return False
 
 
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(BoundedIdsAdmin):
     """Questions and answers are both Posts; each gets its own admin list."""
 
     list_filter = ["group__visibility", "group", DeletedFilter, "created_at"]
@@ -200,7 +201,7 @@ class AnswerAdmin(PostAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(BoundedIdsAdmin):
     list_display = ["__str__", "post", "author", "created_at", "deleted_at"]
     list_filter = ["post__group", DeletedFilter, "created_at"]
     search_fields = ["body", "author__email", "author__display_name"]
@@ -211,7 +212,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(BoundedIdsAdmin):
     list_display = ["user", "post", "value", "created_at"]
     list_filter = ["value", "post__kind", "post__group"]
     search_fields = ["user__email", "user__display_name", "post__title", "post__body"]
@@ -229,7 +230,7 @@ class VoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(PostReport)
-class PostReportAdmin(admin.ModelAdmin):
+class PostReportAdmin(BoundedIdsAdmin):
     list_display = ["post", "reason", "reporter", "created_at", "resolved_at", "resolved_by"]
     list_filter = ["reason", "post__group", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["note", "post__title", "post__body", "reporter__email"]

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from config.ids import IdMultipleChoiceField
 from config.markdown import count_links, validate_markdown
 from groups.models import Group, JoinRequest, PostReport, Seat, Sector
 
@@ -43,13 +44,33 @@ class GroupForm(forms.ModelForm):
             "rules": _("Markdown. People asking to join must accept them."),
         }
 
-    def __init__(self, *args, **kwargs):
+    confirm_opening = forms.BooleanField(required=False)
+
+    def __init__(self, *args, can_change_visibility: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].queryset = Sector.objects.all()
         self.fields["sector"].empty_label = None
+        self.was_closed = bool(self.instance.pk) and self.instance.is_closed
         if self.instance.pk:
             # The address is part of every link already shared; it does not change.
             del self.fields["slug"]
+        if not can_change_visibility:
+            # Opening or closing is the owner's alone; a posted value is ignored.
+            self.fields["visibility"].disabled = True
+            self.fields["visibility"].help_text = _("Only the owner opens or closes the group.")
+        if self.was_closed and can_change_visibility:
+            posts = self.instance.posts.alive()
+            self.fields["confirm_opening"].label = _(
+                "If I open the group, everything written in it while it was closed becomes "
+                "public, also to visitors who are not logged in: %(questions)d questions, "
+                "%(answers)d answers and their comments, the member list and the recent "
+                "activity. I confirm."
+            ) % {
+                "questions": posts.questions().count(),
+                "answers": posts.answers().count(),
+            }
+        else:
+            del self.fields["confirm_opening"]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80]
@@ -65,6 +86,11 @@ class GroupForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("visibility") == Group.Visibility.OPEN:
             cleaned["membership_question"] = ""
+            if self.was_closed and not cleaned.get("confirm_opening"):
+                self.add_error(
+                    "confirm_opening",
+                    _("Opening makes the closed discussions public: tick to confirm."),
+                )
         return cleaned
 
 
@@ -113,14 +139,17 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(label=_("Reason in your words"), max_length=500, required=False)
 
     def rejection_reason(self) -> str:
+        """The reason written, or the preset chosen, or "" (the applicant then gets the
+        neutral message): the list's prompt is never a reason."""
         written = self.cleaned_data.get("reason", "").strip()
         if written:
             return written
-        return str(dict(REJECTION_PRESETS).get(self.cleaned_data.get("preset") or "", ""))
+        preset = self.cleaned_data.get("preset") or ""
+        return str(dict(REJECTION_PRESETS)[preset]) if preset else ""
 
 
 class BulkApproveForm(forms.Form):
-    requests = forms.ModelMultipleChoiceField(queryset=JoinRequest.objects.none())
+    requests = IdMultipleChoiceField(queryset=JoinRequest.objects.none())
 
     def __init__(self, *args, pending: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)

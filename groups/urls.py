@@ -1,5 +1,6 @@
 from django.urls import path
 
+import config.ids  # noqa: F401  (registers the <id:...> converter)
 from groups import views
 
 app_name = "groups"
@@ -15,24 +16,24 @@ urlpatterns = [
     path("<slug:slug>/richiesta/ritira/", views.request_withdraw, name="withdraw"),
     path("<slug:slug>/esci/", views.group_leave, name="leave"),
     path("<slug:slug>/membri/", views.member_list, name="members"),
-    path("<slug:slug>/membri/<int:user_id>/", views.member_action, name="member_action"),
-    path("<slug:slug>/blocchi/<int:user_id>/togli/", views.ban_lift, name="ban_lift"),
+    path("<slug:slug>/membri/<id:user_id>/", views.member_action, name="member_action"),
+    path("<slug:slug>/blocchi/<id:user_id>/togli/", views.ban_lift, name="ban_lift"),
     path("<slug:slug>/richieste/", views.queue, name="queue"),
-    path("<slug:slug>/richieste/<int:pk>/", views.decide, name="decide"),
+    path("<slug:slug>/richieste/<id:pk>/", views.decide, name="decide"),
     path("<slug:slug>/richieste/approva/", views.bulk_approve, name="bulk_approve"),
     path("<slug:slug>/registro/", views.moderation_log, name="log"),
     path("<slug:slug>/domande/", views.thread_list, name="threads"),
     path("<slug:slug>/domande/nuova/", views.ask, name="ask"),
-    path("<slug:slug>/domande/<int:pk>/", views.thread, name="thread"),
-    path("<slug:slug>/domande/<int:pk>/rispondi/", views.answer, name="answer"),
-    path("<slug:slug>/domande/<int:pk>/segui/", views.watch, name="watch"),
-    path("<slug:slug>/post/<int:pk>/vota/", views.vote, name="vote"),
-    path("<slug:slug>/post/<int:pk>/accetta/", views.accept, name="accept"),
-    path("<slug:slug>/post/<int:pk>/modifica/", views.post_edit, name="post_edit"),
-    path("<slug:slug>/post/<int:pk>/elimina/", views.post_delete, name="post_delete"),
-    path("<slug:slug>/post/<int:pk>/cronologia/", views.post_history, name="post_history"),
-    path("<slug:slug>/post/<int:pk>/commenta/", views.comment, name="comment"),
-    path("<slug:slug>/post/<int:pk>/segnala/", views.report, name="report"),
-    path("<slug:slug>/commenti/<int:pk>/elimina/", views.comment_delete, name="comment_delete"),
+    path("<slug:slug>/domande/<id:pk>/", views.thread, name="thread"),
+    path("<slug:slug>/domande/<id:pk>/rispondi/", views.answer, name="answer"),
+    path("<slug:slug>/domande/<id:pk>/segui/", views.watch, name="watch"),
+    path("<slug:slug>/post/<id:pk>/vota/", views.vote, name="vote"),
+    path("<slug:slug>/post/<id:pk>/accetta/", views.accept, name="accept"),
+    path("<slug:slug>/post/<id:pk>/modifica/", views.post_edit, name="post_edit"),
+    path("<slug:slug>/post/<id:pk>/elimina/", views.post_delete, name="post_delete"),
+    path("<slug:slug>/post/<id:pk>/cronologia/", views.post_history, name="post_history"),
+    path("<slug:slug>/post/<id:pk>/commenta/", views.comment, name="comment"),
+    path("<slug:slug>/post/<id:pk>/segnala/", views.report, name="report"),
+    path("<slug:slug>/commenti/<id:pk>/elimina/", views.comment_delete, name="comment_delete"),
     path("<slug:slug>/segnalazioni/", views.reports, name="reports"),
 ]

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.ids import BoundedIdsAdmin
 from profiles.models import (
     Experience,
     OutboxTask,
@@ -99,7 +100,7 @@ class SpokenLanguageInline(admin.TabularInline):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(BoundedIdsAdmin):
     list_display = ["user", "headline", "sector", "city", "region", "open_to", "updated_at"]
     list_filter = ["location_visibility", "open_to", "sector", "country"]
     search_fields = ["user__email", "user__display_name", "headline", "city"]
@@ -132,7 +133,7 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(BoundedIdsAdmin):
     list_display = ["name", "slug", "is_approved", "profile_count", "created_by", "created_at"]
     list_filter = ["is_approved"]
     search_fields = ["name", "slug"]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.ids import IdChoiceField, IdMultipleChoiceField, parse_id
 from profiles import gazetteer
 from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, avatar_path
 from profiles.uploads import process_avatar, too_large_message
@@ -191,7 +192,7 @@ def _int_or_none(value) -> int | None:
 
 
 class SkillsForm(forms.Form):
-    skills = forms.ModelMultipleChoiceField(
+    skills = IdMultipleChoiceField(
         label=_("Your skills"),
         queryset=Skill.objects.none(),
         required=False,
@@ -208,7 +209,7 @@ class SkillsForm(forms.Form):
     )
 
     # A suggestion clicked while typing: it is added, and the half-typed text is dropped.
-    add_skill = forms.ModelChoiceField(queryset=Skill.objects.none(), required=False)
+    add_skill = IdChoiceField(queryset=Skill.objects.none(), required=False)
 
     def __init__(self, *args, profile: Profile, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -226,7 +227,7 @@ class SkillsForm(forms.Form):
         """The checkboxes to draw: the member's skills, plus any ticked in a failed submit."""
         if not self.is_bound:
             return [(skill, True) for skill in self.current]
-        ticked = {int(value) for value in self.data.getlist("skills") if str(value).isdigit()}
+        ticked = {parse_id(value) for value in self.data.getlist("skills")} - {None}
         known = {skill.pk for skill in self.current}
         extra = list(self.fields["skills"].queryset.filter(pk__in=ticked - known))
         return [(skill, skill.pk in ticked) for skill in [*self.current, *extra]]

@@ -1,9 +1,10 @@
 from django.urls import path
 
+import config.ids  # noqa: F401  (registers the <id:...> converter)
 from profiles import views
 
 urlpatterns = [
     path("notifiche/", views.notification_list, name="notification_list"),
-    path("notifiche/<int:pk>/apri/", views.notification_open, name="notification_open"),
+    path("notifiche/<id:pk>/apri/", views.notification_open, name="notification_open"),
     path("notifiche/lette/", views.notification_read_all, name="notification_read_all"),
 ]

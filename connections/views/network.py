@@ -180,9 +180,7 @@ def connect(request: HttpRequest, user_id: int) -> HttpResponse:
             raise Http404
         if request.htmx:
             return render(request, f"{MEMBER_TEMPLATE}#panel", context)
-        mutual, mutual_total = network.first_with_total(
-            network.mutual_connections(request.user.pk, member.pk), 3
-        )
+        mutual, mutual_total = network.mutual_shown(request.user, member.profile, context["rel"], 3)
         context.update(mutual=mutual, mutual_total=mutual_total)
         return render(request, MEMBER_TEMPLATE, context)
 

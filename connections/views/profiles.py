@@ -162,9 +162,7 @@ def connections_context(viewer, profile: Profile) -> dict:
     def mutual():
         if viewer.pk == member.pk:
             return [], 0
-        return network.first_with_total(
-            network.mutual_connections(viewer.pk, member.pk), SHOWN_MUTUAL
-        )
+        return network.mutual_shown(viewer, profile, rel(), SHOWN_MUTUAL)
 
     @functools.cache
     def member_connections():

@@ -253,6 +253,8 @@ class Group(models.Model):
         if not self.is_open:
             raise GroupActionError(_("This group is closed: ask to join instead."))
         with transaction.atomic():
+            # A ban in flight finishes first (and is then seen), or waits for the seat.
+            self.lock_members()
             if self.bans.filter(user=user).exists():
                 raise GroupActionError(_("You cannot join this group."))
             membership = self.add_member(user)
@@ -290,6 +292,7 @@ class Group(models.Model):
 
     def leave(self, user) -> bool:
         with transaction.atomic():
+            self.lock_members()
             membership = self.memberships.select_for_update().filter(user=user).first()
             if membership is None:
                 return False
@@ -308,6 +311,7 @@ class Group(models.Model):
 
     def remove_member(self, target: "Membership", *, by, reason: str = "") -> bool:
         with transaction.atomic():
+            self.lock_members()
             if not self.seat_for(by).outranks(target):
                 raise GroupActionError(_("You cannot remove this member."))
             if not self._drop_member(target):
@@ -317,6 +321,8 @@ class Group(models.Model):
 
     def ban(self, user, *, by, reason: str = "") -> "Ban":
         with transaction.atomic():
+            # Group.join takes the same lock: a join in flight finishes first, and is undone.
+            self.lock_members()
             target = self.memberships.filter(user=user).first()
             if target is not None:
                 if not self.seat_for(by).outranks(target):
@@ -336,14 +342,31 @@ class Group(models.Model):
                 self.log(by, ModerationLog.Action.UNBAN, user, reason)
         return bool(deleted)
 
+    def lock_members(self) -> None:
+        """Serialise every change to who sits in this group and in what role (joins,
+        decisions, removals, bans, appointments, hand-overs) on the group's row, taken first,
+        so each reads the seats as the previous one left them and no two deadlock."""
+        Group.objects.select_for_update().only("pk").get(pk=self.pk)
+
     def set_role(self, target: "Membership", role: str, *, by) -> None:
         """Owners appoint and dismiss moderators."""
         if role not in (Membership.Role.MODERATOR, Membership.Role.MEMBER):
             raise GroupActionError(_("Use hand-over to change the owner."))
         with transaction.atomic():
-            if not (self.seat_for(by).is_owner or by.is_staff) or target.is_owner:
+            self.lock_members()
+            # Re-read under the lock: `target` may be a copy from before a hand-over.
+            if not (self.seat_for(by).is_owner or by.is_staff):
                 raise GroupActionError(_("Only the owner appoints moderators."))
-            changed = Membership.objects.filter(pk=target.pk).exclude(role=role).update(role=role)
+            current = self.memberships.filter(pk=target.pk).first()
+            if current is None:
+                raise GroupActionError(_("That person is no longer a member."))
+            if current.is_owner:
+                raise GroupActionError(_("Only the owner appoints moderators."))
+            changed = (
+                Membership.objects.filter(pk=target.pk)
+                .exclude(role__in=[role, Membership.Role.OWNER])
+                .update(role=role)
+            )
             if changed:
                 action = (
                     ModerationLog.Action.PROMOTE
@@ -355,7 +378,8 @@ class Group(models.Model):
 
     def transfer_ownership(self, target: "Membership", *, by) -> None:
         with transaction.atomic():
-            owner = self.memberships.select_for_update().filter(role=Membership.Role.OWNER).first()
+            self.lock_members()
+            owner = self.memberships.filter(role=Membership.Role.OWNER).first()
             if owner is None or (owner.user_id != by.pk and not by.is_staff):
                 raise GroupActionError(_("Only the owner can hand ownership over."))
             if target.pk == owner.pk:
@@ -368,6 +392,28 @@ class Group(models.Model):
             if not updated:
                 raise GroupActionError(_("That person is no longer a member."))
             self.log(by, ModerationLog.Action.TRANSFER, target.user)
+
+    def change_visibility(self, visibility: str, *, by) -> bool:
+        """Open or close the group: the owner's decision alone (or staff's), logged.
+
+        Opening makes everything already written inside public, threads from the closed days
+        included: the edit form asks the owner to confirm exactly that first (README, "Opening
+        a closed group").
+        """
+        if visibility not in self.Visibility.values:
+            raise GroupActionError(_("Choose open or closed."))
+        with transaction.atomic():
+            self.lock_members()
+            if not (by.is_staff or self.memberships.filter(user=by, role="owner").exists()):
+                raise GroupActionError(_("Only the owner can open or close the group."))
+            before = Group.objects.values_list("visibility", flat=True).get(pk=self.pk)
+            if before == visibility:
+                self.visibility = visibility
+                return False
+            self.visibility = visibility
+            self.save(update_fields=["visibility"])
+            self.log(by, ModerationLog.Action.VISIBILITY, reason=f"{before} → {visibility}")
+        return True
 
     # Taking part --------------------------------------------------------------------------
 

@@ -86,7 +86,12 @@ class JoinRequest(models.Model):
         return self.status == self.Status.PENDING
 
     def _decide(self, status: str, by, reason: str = "") -> bool:
-        """Move pending → status exactly once, whoever else is deciding at the same moment."""
+        """Move pending → status exactly once, whoever else is deciding at the same moment.
+
+        The group's seats are locked first, as Group.ban and Group.join do: an approval that
+        seats the requester and a ban queue up, and every change takes its locks in one order.
+        """
+        self.group.lock_members()
         changed = JoinRequest.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
             status=status, decided_by=by, decided_at=timezone.now(), reason=reason[:500]
         )
@@ -203,6 +208,7 @@ class ModerationLog(models.Model):
         PROMOTE = "promote", _("Appointed moderator")
         DEMOTE = "demote", _("Dismissed moderator")
         TRANSFER = "transfer", _("Handed ownership over")
+        VISIBILITY = "visibility", _("Changed who can read the group")
 
     group = models.ForeignKey(
         "groups.Group",

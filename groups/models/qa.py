@@ -362,15 +362,21 @@ class Post(models.Model):
         False if it already was."""
         if not self.is_question or self.author_id != by.pk:
             raise GroupActionError(_("Only the person who asked can accept an answer."))
-        if answer.question_id != self.pk or answer.is_deleted:
-            raise GroupActionError(_("Choose an answer to this question."))
         with transaction.atomic():
-            # Two accepts at once queue here; the partial unique index backs it up.
+            # The question's row is the lock every accept and every deletion of one of its
+            # answers takes first: two accepts queue here, and so does a deletion.
             Post.objects.select_for_update().only("pk").get(pk=self.pk)
+            # Every precondition is read again under that lock, not trusted from `answer`,
+            # which may have been loaded before a deletion.
+            acceptable = Post.objects.filter(
+                pk=answer.pk, question_id=self.pk, kind=self.Kind.ANSWER, deleted_at__isnull=True
+            )
+            if not acceptable.exists():
+                raise GroupActionError(_("Choose an answer to this question."))
             Post.objects.filter(question=self, is_accepted=True).exclude(pk=answer.pk).update(
                 is_accepted=False
             )
-            changed = Post.objects.filter(pk=answer.pk, is_accepted=False).update(is_accepted=True)
+            changed = acceptable.filter(is_accepted=False).update(is_accepted=True)
             if (
                 changed
                 and answer.author_id
@@ -396,17 +402,23 @@ class Post(models.Model):
     # Editing and deleting -----------------------------------------------------------------
 
     def edit(self, *, by, body: str, title: str = "") -> bool:
-        """Save a new version, keeping the previous one in the history. False if unchanged."""
+        """Save a new version, keeping the previous one in the history. False if unchanged.
+
+        The row is locked and the version recorded is the locked one, not this (possibly stale)
+        copy: two edits at once keep both the original and the middle version in the history.
+        """
         title = title.strip() if self.is_question else ""
-        if body == self.body and title == self.title:
-            return False
         with transaction.atomic():
+            current = Post.objects.select_for_update().get(pk=self.pk)
+            if body == current.body and title == current.title:
+                self.title, self.body = current.title, current.body
+                return False
             PostRevision.objects.create(
                 post=self,
-                title=self.title,
-                body=self.body,
-                edited_by_id=self.edited_by_id or self.author_id,
-                created_at=self.edited_at or self.created_at,
+                title=current.title,
+                body=current.body,
+                edited_by_id=current.edited_by_id or current.author_id,
+                created_at=current.edited_at or current.created_at,
             )
             self.title, self.body = title, body
             self.edited_at, self.edited_by = timezone.now(), by
@@ -417,6 +429,8 @@ class Post(models.Model):
     def soft_delete(self, *, by) -> bool:
         """Hide the content, keep the place in the thread. False if already deleted."""
         with transaction.atomic():
+            # The question first, as Post.accept does: an accept and a deletion queue up.
+            Post.objects.select_for_update().only("pk").get(pk=self.thread_id)
             changed = Post.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
                 deleted_at=timezone.now(), deleted_by=by, is_accepted=False
             )

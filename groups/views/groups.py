@@ -125,10 +125,24 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    group = get_group_for_moderator(request, slug).group
-    form = GroupForm(request.POST or None, instance=group)
+    seat = get_group_for_moderator(request, slug)
+    group = seat.group
+    visibility = group.visibility
+    form = GroupForm(
+        request.POST or None, instance=group, can_change_visibility=seat.is_owner or seat.is_staff
+    )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        wanted = form.cleaned_data["visibility"]
+        # The visibility goes through the model method: the owner's alone, and logged.
+        group = form.save(commit=False)
+        group.visibility = visibility
+        group.save()
+        if wanted != visibility:
+            try:
+                group.change_visibility(wanted, by=request.user)
+            except GroupActionError as error:
+                messages.error(request, str(error))
+                return redirect(group)
         messages.success(request, _("Group updated."))
         return redirect(group)
     context = {"form": form, "group": group}

@@ -9,9 +9,12 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from config.ids import parse_id
 from groups.forms import BulkApproveForm, DecisionForm, MemberActionForm
 from groups.models import GroupActionError, Membership, PostReport
 from groups.views.access import get_group_for_moderator, get_group_for_reader
@@ -83,6 +86,8 @@ def member_action(request: HttpRequest, slug: str, user_id: int) -> HttpResponse
         messages.error(request, str(error))
     else:
         messages.success(request, _("Done."))
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("groups:members", args=[group.slug]))
     return redirect("groups:members", group.slug)
 
 
@@ -171,7 +176,7 @@ def reports(request: HttpRequest, slug: str) -> HttpResponse:
     group = get_group_for_moderator(request, slug).group
     if request.method == "POST":
         found = get_object_or_404(
-            PostReport.objects.filter(post__group=group), pk=request.POST.get("report") or 0
+            PostReport.objects.filter(post__group=group), pk=parse_id(request.POST.get("report"))
         )
         found.resolve(by=request.user)
         messages.success(request, _("Report handled."))

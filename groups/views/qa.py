@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -298,8 +299,12 @@ def post_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     post.soft_delete(by=request.user)
     messages.success(request, _("Post deleted."))
     if post.is_question:
-        return redirect("groups:threads", seat.group.slug)
-    return redirect(post)
+        target = reverse("groups:threads", args=[seat.group.slug])
+    else:
+        target = post.get_absolute_url()
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
 
 
 @require_GET

@@ -254,6 +254,11 @@ class Profile(models.Model):
         max_length=12,
         choices=ConnectionsVisibility.choices,
         default=ConnectionsVisibility.MEMBERS,
+        help_text=_(
+            "Also who sees which of your connections they share with you; anyone else sees "
+            "at most how many you have in common. With “Only me”, nobody is told you are one "
+            "of their connections in common with someone else."
+        ),
     )
     needs = models.TextField(_("looking for now"), max_length=1000, blank=True)
     offers = models.TextField(_("I can help with"), max_length=1000, blank=True)
