@@ -56,8 +56,8 @@ def key_pages(viewer_id: int, other_id: int, thread5: int, thread100: int) -> li
         ("search in a group", "/gruppi/gruppo-1/domande/?q=progetto", True),
         ("search, all groups", "/gruppi/cerca/?q=progetto", True),
         ("own profile", f"/persone/{viewer_id}/", False),
-        ("other profile", f"/persone/{other_id}/", True),
-        ("directory", "/persone/", True),
+        ("other profile", f"/persone/{other_id}/", False),  # members only
+        ("directory", "/persone/", False),  # members only
         ("near me", "/persone/?ordine=vicino", False),
         ("my network", "/rete/", False),
         ("notifications", "/notifiche/", False),
@@ -246,7 +246,11 @@ def main(argv: list[str]) -> None:
     finally:
         for process in (gilda, floor):
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=40)  # sync workers finish their request first
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     table = report(runs, results, profiles, args)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)

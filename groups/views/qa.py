@@ -194,6 +194,10 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "is_asker": request.user.is_authenticated and question.author_id == request.user.pk,
         "answer_form": answer_form or PostBodyForm(seat=seat),
         "report_form": ReportForm(),
+        # Translated once, not once per post.
+        "report_reasons": [
+            (value, str(label)) for value, label in ReportForm.base_fields["reason"].choices
+        ],
         "open_reports": (
             PostReport.objects.filter(post__group=group, resolved_at__isnull=True).count()
             if can_moderate
