@@ -258,6 +258,12 @@ def main(argv: list[str]) -> None:
     print(table)
 
 
+def verdict(share: float, target: float, status: int) -> str:
+    if status != 200:
+        return f"n/a (status {status})"
+    return f"{'✅' if share >= target else '❌'} ≥ {target:.0%}"
+
+
 def report(runs, results, profiles, args) -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -293,7 +299,7 @@ def report(runs, results, profiles, args) -> str:
         prof = profiles[(name, is_logged)]
         lines.append(
             f"| {name} | {'member' if is_logged else 'anonymous'} | {floor:.0f} | {page:.1f} "
-            f"| {share:.1%} | {'✅' if share >= target else '❌'} ≥ {target:.0%} | {p95:.0f} "
+            f"| {share:.1%} | {verdict(share, target, prof['status'])} | {p95:.0f} "
             f"| {prof['queries']} | {prof['sql_ms']:.1f} | {prof['bytes']:,} "
             f"| {prof['writes']} | {errors} |"
         )

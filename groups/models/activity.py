@@ -21,6 +21,9 @@ from groups.models.groups import (
     Group,
 )
 
+# Leaders looked up beyond `limit`, for those who left the group since the roll-up: the ranking
+# is exact unless more than this many of the leaders left.
+LEADERS_SLACK = 45
 _POINTS_SQL = (
     f"CASE WHEN p.kind = 'answer' AND p.is_accepted THEN {ACCEPTED_ANSWER_POINTS} "
     f"WHEN p.kind = 'answer' THEN {ANSWER_POINTS} ELSE {QUESTION_POINTS} END"
@@ -93,13 +96,20 @@ def most_active_members(group: Group, limit: int = 5):
                   AND p.author_id IS NOT NULL AND p.created_at >= mark.at
             ) parts
             GROUP BY user_id
+        ), top AS (
+            -- Join users and seats for the leaders only (ties at the cut included), not for
+            -- every active member of a 5,000-member group.
+            SELECT * FROM tally WHERE points > 0 AND points >= COALESCE(
+                (SELECT points FROM tally ORDER BY points DESC OFFSET %(depth)s LIMIT 1), 0
+            )
         )
         SELECT u.*, tally.points AS activity_points, tally.answers AS recent_answers
-        FROM tally
+        FROM top AS tally
         JOIN {User._meta.db_table} u ON u.id = tally.user_id
         JOIN groups_membership m ON m.user_id = tally.user_id AND m.group_id = %(group)s
         WHERE tally.points > 0
         ORDER BY tally.points DESC, u.display_name, u.id
         LIMIT %(limit)s
     """  # noqa: S608 (our tables, our constants)
-    return list(User.objects.raw(sql, {"since": since, "group": group.pk, "limit": limit}))
+    params = {"since": since, "group": group.pk, "limit": limit, "depth": limit + LEADERS_SLACK}
+    return list(User.objects.raw(sql, params))

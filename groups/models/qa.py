@@ -217,6 +217,12 @@ class Post(models.Model):
             ),
             models.Index(fields=["question", "-score"], name="post_answers_idx"),
             models.Index(fields=["author", "-created_at"], name="post_author_idx"),
+            # The group page's "N questions wait for an answer": a few rows, not the group's.
+            models.Index(
+                fields=["group"],
+                condition=Q(kind="question", answer_count=0, deleted_at__isnull=True),
+                name="post_unanswered_idx",
+            ),
             # The group page's "most active": this group's live posts since the roll-up.
             models.Index(
                 fields=["group", "created_at"],
