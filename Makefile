@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions lint format security drills
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions seed-large bench-pages lint format security drills
 
 venv: .venv/.synced
 
@@ -82,6 +82,23 @@ bench-suggestions: venv
 		createdb -h 127.0.0.1 -U postgres $(BENCH_SUGGESTIONS_DB)
 	$(BENCH_SUGGESTIONS_ENV) $(MANAGE) migrate --noinput -v 0
 	$(BENCH_SUGGESTIONS_ENV) .venv/bin/python -m bench.suggestions $(BENCH_ARGS)
+
+## make seed-large: the large community (20k members, 180k posts…) for bench-pages, loaded
+## with COPY from a seed (wipes its own DB). SEED_ARGS="--scale 0.1" for a quick one.
+BENCH_PAGES_DB ?= gilda_bench_pages
+BENCH_PAGES_REDIS ?= redis://127.0.0.1:6379/14
+seed-large: venv
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_PAGES_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_PAGES_DB)
+	$(DEV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) \
+		.venv/bin/python -m bench.seed_large $(SEED_ARGS)
+
+## make bench-pages: every key page on gunicorn (prod settings) against the bare-Django floor,
+## on the seed-large data; writes bench/results/pages.md.
+bench: bench-pages
+bench-pages: venv
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
+		.venv/bin/python -m bench.pages $(BENCH_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .

@@ -47,6 +47,11 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.recompute_all_suggestions",
         "schedule": crontab(hour=4, minute=0),
     },
+    # The group pages add the posts written since: only accepts and deletions wait for it.
+    "roll-up-group-activity": {
+        "task": "groups.tasks.roll_up_group_activity",
+        "schedule": 600.0,
+    },
     "purge-sent-email": {
         "task": "profiles.tasks.purge_sent_outbox",
         "schedule": crontab(hour=3, minute=30),

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from groups.models import JoinRequest, Post
+from groups.models import GroupActivity, JoinRequest, Post
 
 
 @shared_task(acks_late=True, time_limit=120)
@@ -15,3 +15,9 @@ def notify_watchers_of_answer(answer_pk: int) -> int:
     answer = Post.objects.select_related("group", "author", "question").filter(pk=answer_pk)
     answer = answer.first()
     return answer.notify_watchers() if answer else 0
+
+
+@shared_task(time_limit=300)
+def roll_up_group_activity() -> int:
+    """Refresh what the group pages' "most active members" read (idempotent)."""
+    return GroupActivity.rebuild()

@@ -1,6 +1,7 @@
 """The groups layer, above profiles and below connections: groups and their members
 (groups.py), moderation (moderation.py) and Q&A (qa.py, qa_records.py)."""
 
+from groups.models.activity import GroupActivity, most_active_members
 from groups.models.groups import (
     ACCEPTED_ANSWER_POINTS,
     ACTIVITY_DAYS,
@@ -15,6 +16,7 @@ from groups.models.groups import (
 )
 from groups.models.moderation import Ban, JoinRequest, ModerationLog
 from groups.models.qa import (
+    SEARCH_CAP,
     SEARCH_CONFIG,
     Answer,
     Post,
@@ -30,12 +32,14 @@ __all__ = [
     "ACTIVITY_DAYS",
     "ANSWER_POINTS",
     "QUESTION_POINTS",
+    "SEARCH_CAP",
     "SEARCH_CONFIG",
     "Answer",
     "Ban",
     "Comment",
     "Group",
     "GroupActionError",
+    "GroupActivity",
     "GroupQuerySet",
     "JoinRequest",
     "Membership",
@@ -50,5 +54,6 @@ __all__ = [
     "ThreadWatch",
     "Vote",
     "activity_shown_to",
+    "most_active_members",
     "with_activity",
 ]

@@ -506,7 +506,11 @@ class Membership(models.Model):
                 condition=Q(role__in=["owner", "moderator", "member"]), name="membership_role_valid"
             ),
         ]
-        indexes = [models.Index(fields=["group", "role"], name="membership_group_role_idx")]
+        indexes = [
+            models.Index(fields=["group", "role"], name="membership_group_role_idx"),
+            # The group page's newest members, without sorting a 5,000-member group.
+            models.Index(fields=["group", "-joined_at", "-id"], name="membership_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.group} ({self.get_role_display()})"

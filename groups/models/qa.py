@@ -30,6 +30,10 @@ from profiles.models.accounts import block_between_exists
 # The "italian" text search configuration with unaccent in front of the Italian stemmer,
 # created by migration 0004 on PostgreSQL.
 SEARCH_CONFIG = "gilda_italian"
+# Search pages list at most SEARCH_CAP threads ("more than 1,000 results"), found among the
+# newest SEARCH_CANDIDATES matching posts.
+SEARCH_CAP = 1000
+SEARCH_CANDIDATES = 2000
 
 
 def _is_postgresql(alias: str = "default") -> bool:
@@ -93,6 +97,31 @@ class PostQuerySet(models.QuerySet):
         return self.filter(Exists(hits)).annotate(
             rank=models.Subquery(hits.order_by("-rank").values("rank")[:1])
         )
+
+    def thread_ranks(self, text: str, cap: int | None = None) -> list[int]:
+        """Ids of the threads whose question or a live answer matches, best first, at most
+        `cap`; call it on posts already scoped to what the reader may see.
+
+        It starts from the full-text index: the newest SEARCH_CANDIDATES matching posts
+        (not every match: a common word matches half the site), ranked, one entry per thread.
+        """
+        text = (text or "").strip()[:200]
+        if not text:
+            return []
+        hits = (
+            self.alive()
+            .filter(Q(question__isnull=True) | Q(question__deleted_at__isnull=True))
+            .search(text)
+            .annotate(thread=Coalesce("question_id", "id"))
+            .order_by("-pk")
+            .values_list("thread", "rank")[:SEARCH_CANDIDATES]
+        )
+        best: dict[int, float] = {}
+        for thread, rank in hits:
+            if rank > best.get(thread, -1.0):
+                best[thread] = rank
+        ranked = sorted(best, key=lambda thread: (-best[thread], -thread))
+        return ranked[: cap or SEARCH_CAP]
 
     def update_search_vectors(self) -> int:
         if not _is_postgresql(self.db):
@@ -189,6 +218,18 @@ class Post(models.Model):
             ),
             models.Index(fields=["question", "-score"], name="post_answers_idx"),
             models.Index(fields=["author", "-created_at"], name="post_author_idx"),
+            # The group page's "N questions wait for an answer": a few rows, not the group's.
+            models.Index(
+                fields=["group"],
+                condition=Q(kind="question", answer_count=0, deleted_at__isnull=True),
+                name="post_unanswered_idx",
+            ),
+            # The group page's "most active": this group's live posts since the roll-up.
+            models.Index(
+                fields=["group", "created_at"],
+                condition=Q(deleted_at__isnull=True),
+                name="post_group_recent_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from groups.forms import GroupForm, JoinRequestForm
-from groups.models import Group, GroupActionError, JoinRequest, Post, Sector
+from groups.models import (
+    Group,
+    GroupActionError,
+    JoinRequest,
+    Post,
+    Sector,
+    most_active_members,
+)
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
 
 GROUP_PAGE_SIZE = 24
@@ -115,7 +122,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         for question in context["recent_threads"]:
             question.group = group
         context["unanswered_count"] = threads.unanswered().count()
-        context["active_members"] = group.most_active_members()
+        context["active_members"] = most_active_members(group)
     template = "groups/detail.html"
     if request.htmx:
         template += "#inside"

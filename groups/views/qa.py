@@ -14,7 +14,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, ReportForm, VoteForm
-from groups.models import Comment, GroupActionError, Post, PostReport, ThreadWatch, Vote
+from groups.models import (
+    SEARCH_CAP,
+    Comment,
+    GroupActionError,
+    Post,
+    PostReport,
+    ThreadWatch,
+    Vote,
+)
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -41,15 +49,16 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     threads = (
         group.posts.alive()
         .questions()
-        .threads_matching(query)
         .select_related("author")
         .annotate(has_accepted=Exists(accepted))
     )
-    if order == "relevance":
-        threads = threads.order_by(F("rank").desc(nulls_last=True), "-last_activity_at", "-pk")
+    ranked = group.posts.thread_ranks(query) if query else None
+    if ranked is not None:
+        page = _matching_page(request, threads, ranked, order)
     else:
-        threads = threads.sorted_by(order)
-    page = Paginator(threads, THREAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+        page = Paginator(threads.sorted_by(order), THREAD_PAGE_SIZE).get_page(
+            request.GET.get("pagina")
+        )
     for thread in page.object_list:
         thread.group = group
     context = {
@@ -59,6 +68,8 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         "order": order,
         "orders": THREAD_ORDERS,
         "query": query,
+        "capped": ranked is not None and len(ranked) >= SEARCH_CAP,
+        "search_cap": SEARCH_CAP,
     }
     template = "groups/threads.html"
     if request.htmx:
@@ -70,20 +81,32 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Threads across every group the user may read."""
     query = request.GET.get("q", "").strip()[:100]
-    threads = Post.objects.none()
-    if query:
-        threads = (
-            Post.objects.visible_to(request.user)
-            .questions()
-            .threads_matching(query)
-            .select_related("author", "group")
-            .order_by(F("rank").desc(nulls_last=True), "-last_activity_at", "-pk")
-        )
-    page = Paginator(threads, THREAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    ranked = Post.objects.visible_to(request.user).thread_ranks(query) if query else []
+    threads = Post.objects.visible_to(request.user).questions().select_related("author", "group")
+    page = _matching_page(request, threads, ranked, "relevance")
     template = "groups/search.html"
     if request.htmx:
         template += "#search-results"
-    return render(request, template, {"page": page, "query": query})
+    context = {
+        "page": page,
+        "query": query,
+        "capped": len(ranked) >= SEARCH_CAP,
+        "search_cap": SEARCH_CAP,
+    }
+    return render(request, template, context)
+
+
+def _matching_page(request: HttpRequest, threads, ranked: list[int], order: str):
+    """The requested page of the search hits `ranked` (thread ids, best first), by relevance
+    or in one of the list orders. `threads` scopes them again, so a thread hidden since the
+    ranking is simply left out."""
+    if order != "relevance":
+        matching = threads.filter(pk__in=ranked).sorted_by(order)
+        return Paginator(matching, THREAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    page = Paginator(ranked, THREAD_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    by_pk = threads.in_bulk(list(page.object_list))
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return page
 
 
 def _post_form_response(request, template, context, form, preview_fragment="preview"):
@@ -181,6 +204,10 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "is_asker": request.user.is_authenticated and question.author_id == request.user.pk,
         "answer_form": answer_form or PostBodyForm(seat=seat),
         "report_form": ReportForm(),
+        # Translated once, not once per post.
+        "report_reasons": [
+            (value, str(label)) for value, label in ReportForm.base_fields["reason"].choices
+        ],
         "open_reports": (
             PostReport.objects.filter(post__group=group, resolved_at__isnull=True).count()
             if can_moderate

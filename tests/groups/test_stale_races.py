@@ -13,7 +13,6 @@ import pytest
 from django.urls import reverse
 
 from groups.models import Group, GroupActionError, Membership, Post, PostRevision
-from tests.groups.test_races import all_at_once, logged_in
 
 PAUSE = 0.4
 
@@ -97,7 +96,7 @@ def test_two_edits_from_the_same_loaded_version_keep_the_middle_version_in_histo
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_accepting_while_the_answer_is_deleted_never_leaves_a_deleted_answer_accepted(
-    monkeypatch, question, alice, bob
+    monkeypatch, question, alice, bob, all_at_once, logged_in
 ):
     paused(monkeypatch, Post, "accept")  # the accept view has loaded the answer by then
     for round_number in range(3):
@@ -118,7 +117,7 @@ def test_accepting_while_the_answer_is_deleted_never_leaves_a_deleted_answer_acc
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_handover_racing_a_staff_demotion_leaves_exactly_one_owner(
-    monkeypatch, closed_group, alice, moderator, staff
+    monkeypatch, closed_group, alice, moderator, staff, all_at_once, logged_in
 ):
     # The staff view has loaded the moderator's seat by then, and the hand-over has run.
     paused(monkeypatch, Group, "set_role", seconds=1.0)
@@ -141,7 +140,7 @@ def test_a_handover_racing_a_staff_demotion_leaves_exactly_one_owner(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_join_racing_a_ban_never_leaves_a_banned_member_seated(
-    monkeypatch, open_group, alice, make_user
+    monkeypatch, open_group, alice, make_user, all_at_once
 ):
     paused(monkeypatch, Group, "add_member")  # join has checked the bans by then
     for round_number in range(3):
@@ -167,7 +166,7 @@ def test_a_join_racing_a_ban_never_leaves_a_banned_member_seated(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_edits_keep_the_original_and_the_middle_version(
-    monkeypatch, question, bob, moderator
+    monkeypatch, question, bob, moderator, all_at_once, logged_in
 ):
     paused(monkeypatch, Post, "edit")  # both views have loaded the original by then
     url = reverse("groups:post_edit", args=[question.group.slug, question.pk])

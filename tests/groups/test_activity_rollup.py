@@ -1,0 +1,97 @@
+"""The group page's "most active members" reads a periodic roll-up plus the posts since it
+(issue 12); Group.most_active_members() is the live twin it must agree with."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.models import (
+    ACCEPTED_ANSWER_POINTS,
+    ANSWER_POINTS,
+    QUESTION_POINTS,
+    GroupActivity,
+    Post,
+    most_active_members,
+)
+from groups.tasks import roll_up_group_activity
+
+
+def ranking(users):
+    return [(user.pk, user.activity_points, user.recent_answers) for user in users]
+
+
+@pytest.fixture
+def activity(closed_group, alice, bob, moderator):
+    question = Post.ask(closed_group, bob, title="Tariffe per un naming?", body="Quanto?")
+    accepted = question.answer(moderator, body="Da 1.500 euro.")
+    question.answer(alice, body="Dipende.")
+    question.accept(accepted, by=bob)
+    old = Post.ask(closed_group, alice, title="Vecchia domanda?", body="…")
+    Post.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    return question
+
+
+def test_without_a_roll_up_the_ranking_is_the_live_one(activity, closed_group, moderator, bob):
+    assert GroupActivity.objects.count() == 0
+
+    assert ranking(most_active_members(closed_group)) == ranking(closed_group.most_active_members())
+    assert ranking(most_active_members(closed_group))[0] == (
+        moderator.pk,
+        ACCEPTED_ANSWER_POINTS,
+        1,
+    )
+
+
+def test_roll_up_plus_new_posts_equals_the_live_ranking(
+    activity, closed_group, alice, bob, carol, moderator
+):
+    assert roll_up_group_activity() == 3  # bob, the moderator, alice: the old post is out
+    closed_group.add_member(carol)
+    # Written after the roll-up: counted at once, from the posts.
+    activity.answer(carol, body="Chiedi un anticipo.")
+    Post.ask(closed_group, carol, title="E per un logo?", body="…")
+
+    rolled = ranking(most_active_members(closed_group))
+
+    assert rolled == ranking(closed_group.most_active_members())
+    assert dict((pk, points) for pk, points, _answers in rolled)[carol.pk] == (
+        ANSWER_POINTS + QUESTION_POINTS
+    )
+
+
+def test_posts_are_not_counted_twice_after_a_roll_up(activity, closed_group, bob):
+    GroupActivity.rebuild()
+    GroupActivity.rebuild()  # idempotent
+
+    points = {user.pk: user.activity_points for user in most_active_members(closed_group)}
+
+    assert points[bob.pk] == QUESTION_POINTS
+
+
+def test_members_who_left_are_left_out_of_the_roll_up(activity, closed_group, moderator):
+    GroupActivity.rebuild()
+    closed_group.memberships.filter(user=moderator).delete()
+
+    assert moderator.pk not in [user.pk for user in most_active_members(closed_group)]
+
+
+def test_a_stale_roll_up_no_longer_counts(activity, closed_group):
+    GroupActivity.rebuild(now=timezone.now() - timedelta(days=40))
+
+    assert ranking(most_active_members(closed_group)) == ranking(closed_group.most_active_members())
+
+
+def test_group_page_shows_rolled_up_members_to_members_only(
+    activity, closed_group, bob_client, dave_client, moderator
+):
+    GroupActivity.rebuild()
+    url = reverse("groups:detail", args=[closed_group.slug])
+
+    inside = bob_client.get(url).content.decode()
+    outside = dave_client.get(url).content.decode()
+
+    assert "Monica Moderatrice" in inside.split('data-testid="active-members"')[1]
+    assert 'data-testid="active-members"' not in outside
+    assert "Monica Moderatrice" not in outside
