@@ -20,6 +20,7 @@ from groups.models.groups import (
     QUESTION_POINTS,
     Group,
 )
+from profiles.models import User
 
 # Leaders looked up beyond `limit`, for those who left the group since the roll-up: the ranking
 # is exact unless more than this many of the leaders left.
@@ -75,8 +76,6 @@ def most_active_members(group: Group, limit: int = 5):
     """Current members ranked by helpfulness over the last ACTIVITY_DAYS days, in one query:
     the roll-up plus the posts written since it. Each user carries activity_points and
     recent_answers, as Group.most_active_members() (the live twin) gives them."""
-    from profiles.models import User
-
     since = timezone.now() - timedelta(days=ACTIVITY_DAYS)
     table = GroupActivity._meta.db_table
     # Without a roll-up for the group (new group, or no activity), the live part covers the
@@ -100,7 +99,7 @@ def most_active_members(group: Group, limit: int = 5):
             -- Join users and seats for the leaders only (ties at the cut included), not for
             -- every active member of a 5,000-member group.
             SELECT * FROM tally WHERE points > 0 AND points >= COALESCE(
-                (SELECT points FROM tally ORDER BY points DESC OFFSET %(depth)s LIMIT 1), 0
+                (SELECT points FROM tally ORDER BY points DESC LIMIT 1 OFFSET %(depth)s), 0
             )
         )
         SELECT u.*, tally.points AS activity_points, tally.answers AS recent_answers
