@@ -44,9 +44,11 @@ def test_a_new_member_completes_their_profile_on_a_phone(
     Skill.objects.create(name="Copywriting", is_approved=True)
     Skill.objects.create(name="Copy per il vino", is_approved=True)
     giulia = make_user("giulia@example.com", "Giulia Conti")
-    # Bob works in Milano; Carolina, farther away, in Roma.
+    # Bob works in Milano; Carolina, farther away, in Roma. Both have the headline the directory
+    # asks of the members it lists.
     for member, city in ((bob, "Milano"), (carol, "Roma")):
         member.profile.set_location(gazetteer.find(city))
+        member.profile.headline = "Copywriter"
         member.profile.save()
     desktop, page = page, phone_page
     base = live_server.url

@@ -35,7 +35,10 @@ def test_a_moderator_who_is_not_the_owner_cannot_open_a_closed_group(
     closed_group.refresh_from_db()
     assert closed_group.is_closed
     thread_url = reverse("groups:thread", args=[closed_group.slug, closed_thread.pk])
-    assert client.get(thread_url).status_code == 404
+    # Still closed: a logged-out visitor gets the group's card (403), nothing of the thread.
+    response = client.get(thread_url)
+    assert response.status_code == 403
+    assert "Segreto professionale" not in response.content.decode()
     assert not ModerationLog.objects.filter(action="visibility").exists()
 
 
