@@ -171,12 +171,16 @@ def main() -> None:
         task_line = wait_for(
             "the worker's log of the send task",
             lambda: re.search(
-                r"Task profiles\.tasks\.send_outgoing_email\[[0-9a-f-]+\] succeeded.*",
+                # The email's delivery runs as an outbox task (profiles/models/outbox.py).
+                r"Task profiles\.tasks\.(run_outbox_task|send_outgoing_email)\[[0-9a-f-]+\] "
+                r"succeeded.*",
                 worker_log.read_text(),
             ),
         )
         log(f"worker: {task_line.group(0)}")
-        assert "send_outgoing_email" not in web_log.read_text(), "task ran inside gunicorn"
+        web_text = web_log.read_text()
+        assert "send_outgoing_email" not in web_text, "task ran inside gunicorn"
+        assert "run_outbox_task" not in web_text, "task ran inside gunicorn"
 
         confirm = client.get("/accounts/confirm-email/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.text)
