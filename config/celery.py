@@ -1,3 +1,5 @@
+"""The Celery app, its safe publishing and the static beat schedule."""
+
 import logging
 import os
 

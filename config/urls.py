@@ -1,3 +1,5 @@
+"""The site's URL map; the people pages that compose the layers are wired here."""
+
 import re
 
 from allauth.account.decorators import secure_admin_login

@@ -1,3 +1,5 @@
+"""Site-wide views: the home page, /healthz and uploaded media."""
+
 import logging
 
 import redis

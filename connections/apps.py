@@ -1,3 +1,5 @@
+"""The connections app: listens to group membership changes by label."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""Forms of the connections layer: the personal connection request."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

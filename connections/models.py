@@ -1,3 +1,6 @@
+"""Connections between members: the connected pairs, requests, the block actions, and the stored
+suggestions with their staleness marks."""
+
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta

@@ -1,3 +1,5 @@
+"""Receivers that mark suggestions stale when group membership changes."""
+
 from django.db.models.signals import post_save
 
 from connections.models import mark_stale

@@ -1,3 +1,5 @@
+"""Celery tasks of the connections layer: suggestion refreshes and recomputes."""
+
 import logging
 
 from celery import shared_task

@@ -1,3 +1,5 @@
+"""URLs of the connections layer, under /rete/."""
+
 from django.urls import path
 
 import config.ids  # noqa: F401  (registers the <id:...> converter)

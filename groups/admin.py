@@ -1,3 +1,5 @@
+"""Django admin for groups, memberships, join requests, bans, the moderation log and Q&A."""
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext

@@ -1,3 +1,5 @@
+"""The groups app: connects the receivers that push group facts down to profiles."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""Forms of the groups layer: groups, joining, moderation decisions, posts, votes and reports."""
+
 import re
 
 from django import forms

@@ -1,3 +1,6 @@
+"""Celery tasks of the groups layer: notifications about requests and answers, the activity roll-
+up."""
+
 from celery import shared_task
 
 from groups.models import GroupActivity, JoinRequest, Post

@@ -1,3 +1,5 @@
+"""URLs of the groups layer, under /gruppi/."""
+
 from django.urls import path
 
 import config.ids  # noqa: F401  (registers the <id:...> converter)

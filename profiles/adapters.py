@@ -1,3 +1,5 @@
+"""allauth adapters: email through the outbox, login limits keyed per place."""
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.requests import RequestSite

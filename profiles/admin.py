@@ -1,3 +1,5 @@
+"""Django admin for members, sectors, the outbox, profiles and skills."""
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin

@@ -1,3 +1,5 @@
+"""The profiles app (identity layer)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

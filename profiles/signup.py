@@ -1,3 +1,5 @@
+"""The signup form: the same work whether or not the email is already registered."""
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.contrib.auth.hashers import make_password
 

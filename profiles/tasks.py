@@ -1,3 +1,5 @@
+"""Celery tasks of the identity layer: outbox tasks, email delivery and the sweeps."""
+
 from datetime import timedelta
 
 from celery import shared_task

@@ -1,3 +1,5 @@
+"""My network and the actions on another member: requests, connect, remove, block, dismiss."""
+
 import functools
 
 from django.contrib import messages

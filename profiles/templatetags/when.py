@@ -1,3 +1,5 @@
+"""Template filters for times: `ago` ("adesso" under a minute)."""
+
 from datetime import datetime, timedelta
 
 from django import template

@@ -1,3 +1,5 @@
+"""manage.py recompute_suggestions: every member's suggestions, in ranges."""
+
 import time
 
 from django.core.management.base import BaseCommand

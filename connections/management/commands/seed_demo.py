@@ -1,3 +1,5 @@
+"""manage.py seed_demo: reproducible Italian demo data across every layer (dev only)."""
+
 import random
 
 from django.conf import settings
