@@ -18,6 +18,7 @@ from config.ids import parse_id
 from groups.forms import BulkApproveForm, DecisionForm, MemberActionForm
 from groups.models import GroupActionError, Membership, PostReport
 from groups.views.access import get_group_for_moderator, get_group_for_reader
+from profiles.models import block_between_exists
 
 QUEUE_PAGE_SIZE = 50
 MEMBER_PAGE_SIZE = 50
@@ -40,6 +41,9 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
     members = group.memberships.select_related("user").order_by("role", "joined_at", "pk")
+    if request.user.is_authenticated and not seat.can_moderate:
+        # A block hides the two members from each other here too; moderators see everyone.
+        members = members.exclude(block_between_exists(request.user.pk, "user_id"))
     page = Paginator(members, MEMBER_PAGE_SIZE).get_page(request.GET.get("pagina"))
     context = {
         "group": group,

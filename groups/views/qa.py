@@ -30,6 +30,7 @@ from groups.views.access import (
     get_post_for_reader,
     get_seat,
 )
+from profiles.models import block_between_exists
 from profiles.models.accounts import blocked_ids
 
 THREAD_PAGE_SIZE = 20
@@ -83,6 +84,9 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     ranked = Post.objects.visible_to(request.user).thread_ranks(query) if query else []
     threads = Post.objects.visible_to(request.user).questions().select_related("author", "group")
+    if request.user.is_authenticated:
+        # Questions by a member with a block either way are left out of the results.
+        threads = threads.exclude(block_between_exists(request.user.pk, "author_id"))
     page = _matching_page(request, threads, ranked, "relevance")
     template = "groups/search.html"
     if request.htmx:

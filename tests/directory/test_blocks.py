@@ -60,3 +60,48 @@ def test_a_stored_suggestion_without_a_block_is_shown(alice, dave, alice_client)
         reverse("connections:network"), {"part": "suggestions"}, headers={"HX-Request": "true"}
     )
     assert "Davide Ricci" in response.content.decode()
+
+
+# Group member lists and search (issue 19, item 7) ------------------------------------------
+
+
+@pytest.fixture
+def shared_group(open_group, bob, dave):
+    open_group.add_member(bob)
+    open_group.add_member(dave)
+    return open_group
+
+
+def members_page(client, group) -> str:
+    return client.get(reverse("groups:members", args=[group.slug])).content.decode()
+
+
+def test_a_group_member_list_hides_a_blocked_member_both_ways(
+    shared_group, bob, dave, bob_client, dave_client, alice_client
+):
+    Block.objects.create(blocker=bob, blocked=dave)
+
+    assert "Davide Ricci" not in members_page(bob_client, shared_group)
+    assert "Roberto Bianchi" not in members_page(dave_client, shared_group)
+    # Others still see both; the owner, who moderates, sees everyone.
+    assert "Davide Ricci" in members_page(alice_client, shared_group)
+    assert "Roberto Bianchi" in members_page(alice_client, shared_group)
+
+
+def test_a_group_member_list_shows_both_without_a_block(shared_group, bob_client):
+    assert "Davide Ricci" in members_page(bob_client, shared_group)
+
+
+def search_page(client, text: str) -> str:
+    return client.get(reverse("groups:search"), {"q": text}).content.decode()
+
+
+def test_search_leaves_out_questions_by_a_blocked_member(shared_group, bob, dave, bob_client):
+    from groups.models import Post
+
+    Post.ask(shared_group, dave, title="Fatturazione elettronica per freelance?", body="Come?")
+    assert "Fatturazione elettronica" in search_page(bob_client, "Fatturazione")
+
+    Block.objects.create(blocker=dave, blocked=bob)
+
+    assert "Fatturazione elettronica" not in search_page(bob_client, "Fatturazione")
