@@ -20,6 +20,7 @@ from config.celery import app as celery_app
 from profiles import gazetteer
 from profiles.models import Profile, User
 from tests import xss_payloads as xss_corpus
+from tests.smtp_server import closed_port
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -265,7 +266,8 @@ def dead_broker():
         "broker_url": celery_app.conf.broker_url,
         "task_always_eager": celery_app.conf.task_always_eager,
     }
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # A real local port with nothing listening: the connection is genuinely refused.
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
     celery_app.conf.task_always_eager = False
     celery_app._pool = None
     celery_app.amqp._producer_pool = None

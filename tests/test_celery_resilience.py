@@ -20,22 +20,6 @@ from tests.smtp_server import SMTPServer, closed_port, smtp_mailers
 
 
 @pytest.fixture
-def dead_broker():
-    saved = {
-        "broker_url": celery_app.conf.broker_url,
-        "task_always_eager": celery_app.conf.task_always_eager,
-    }
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
-    celery_app.conf.task_always_eager = False
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield
-    celery_app.conf.update(saved)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
 def smtp_server():
     server = SMTPServer()
     yield server
