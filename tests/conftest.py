@@ -6,7 +6,11 @@ member with a known password.
 """
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -20,7 +24,7 @@ from config.celery import app as celery_app
 from profiles import gazetteer
 from profiles.models import Profile, User
 from tests import xss_payloads as xss_corpus
-from tests.smtp_server import closed_port
+from tests.smtp_server import SMTPServer, closed_port
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -306,3 +310,56 @@ def all_at_once():
         return results
 
     return all_at_once
+
+
+# Real services for fault tests: a loopback SMTP server and a Celery worker process.
+
+
+@pytest.fixture
+def smtp_server():
+    server = SMTPServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_celery_worker(tmp_path):
+    """start_celery_worker(name, **env): a real Celery worker (one process) on this test's
+    PostgreSQL database and REDIS_URL; returns (process, log path). Stopped after the test."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs REDIS_URL: a real worker on Redis (CI step 2)")
+    started = []
+
+    def start(name: str, **extra_env):
+        db = settings.DATABASES["default"]
+        env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_ENV"}}
+        env |= {
+            "GILDA_ENV": "dev",
+            "CELERY_EAGER": "false",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": redis_url,
+            **extra_env,
+        }
+        log_path = tmp_path / f"{name}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
+             "--loglevel", "INFO", "--without-mingle", "--without-gossip",
+             "--hostname", f"{name}-{os.getpid()}@%h"],
+            cwd=Path(__file__).resolve().parents[1], env=env, stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        started.append(process)
+        celery_app.conf.task_always_eager = False
+        return process, log_path
+
+    yield start
+    celery_app.conf.task_always_eager = True
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -16,14 +16,7 @@ from config.celery import app as celery_app
 from profiles.models import OutboxTask, OutgoingEmail
 from profiles.models.outbox import backoff_seconds
 from profiles.tasks import run_outbox_task, sweep_outbox
-from tests.smtp_server import SMTPServer, closed_port, smtp_mailers
-
-
-@pytest.fixture
-def smtp_server():
-    server = SMTPServer()
-    yield server
-    server.stop()
+from tests.smtp_server import closed_port, smtp_mailers
 
 
 def queue_one(to="b@example.com") -> OutgoingEmail:

@@ -7,22 +7,19 @@ email goes out, carrying the same Message-ID."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from config.celery import app
 from profiles.models import OutboxTask, OutgoingEmail
 from profiles.tasks import sweep_outbox
-from tests.smtp_server import SMTPServer, smtp_mailers
+from tests.smtp_server import smtp_mailers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -39,41 +36,13 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 @pytest.fixture
-def smtp_server():
-    server = SMTPServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def worker(tmp_path, smtp_server):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("needs REDIS_URL: a real worker on Redis (CI step 2)")
-    db = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_ENV"}}
-    env |= {
-        "GILDA_ENV": "dev",
-        "CELERY_EAGER": "false",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-        "MAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?tls=false",
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
-         "--loglevel", "INFO", "--without-mingle", "--without-gossip",
-         "--hostname", f"mailkill-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    app.conf.task_always_eager = False
+def worker(start_celery_worker, smtp_server):
+    process, _log = start_celery_worker(
+        "mailkill", MAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}?tls=false"
+    )
     yield process
-    app.conf.task_always_eager = True
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     # The killed worker's unacknowledged message would come back in an hour: drop our queue.
-    redis.Redis.from_url(redis_url).flushdb()
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
 
 
 def test_a_worker_killed_mid_send_gives_exactly_one_email(worker, smtp_server, settings):

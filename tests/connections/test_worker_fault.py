@@ -7,16 +7,12 @@ transaction: the killed attempt writes nothing, the redelivered one writes them 
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from config.celery import app
 from connections import suggestions
 from connections.models import Connection, Suggestion
 from connections.tasks import recompute_suggestions_range
@@ -60,34 +56,8 @@ def pool_children(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def worker(tmp_path):
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("needs REDIS_URL: a real worker on Redis (CI step 2)")
-    db = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if k not in {"CELERY_EAGER", "GILDA_ENV"}}
-    env |= {
-        "GILDA_ENV": "dev",
-        "CELERY_EAGER": "false",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": redis_url,
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1",
-         "--loglevel", "INFO", "--without-mingle", "--without-gossip",
-         "--hostname", f"fault-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    app.conf.task_always_eager = False
-    yield process, tmp_path / "worker.log"
-    app.conf.task_always_eager = True
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+def worker(start_celery_worker):
+    return start_celery_worker("fault")
 
 
 def test_sigkill_mid_recompute_is_redelivered_and_rewrites_identical_rows(worker):
