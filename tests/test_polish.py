@@ -88,3 +88,19 @@ def test_a_quarter_typed_by_hand_is_still_found(quarter):
     from profiles import gazetteer
 
     assert gazetteer.find(quarter) is not None
+
+
+def test_fresh_times_read_adesso_on_the_queue_and_the_threads(
+    closed_group, alice_client, bob, django_capture_on_commit_callbacks
+):
+    from groups.models import Post
+
+    Post.ask(closed_group, bob, title="Tariffe per un naming?", body="Quanto chiedete?")
+    pages = [
+        alice_client.get(reverse("groups:queue", args=[closed_group.slug])),
+        alice_client.get(reverse("groups:threads", args=[closed_group.slug])),
+    ]
+    html = "".join(page.content.decode() for page in pages)
+    assert "0 minuti" not in html
+    assert "richiesta adesso" in html
+    assert "attiva adesso" in html
