@@ -38,4 +38,5 @@ def ics_for(events: list[Event], request: HttpRequest, *, with_links: set[int]) 
                 "status", "CONFIRMED" if event.status == Event.Status.CONFIRMED else "TENTATIVE"
             )
         calendar.add_component(entry)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
