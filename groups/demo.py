@@ -362,7 +362,8 @@ def seed_events(rng: random.Random, groups: list[Group]) -> int:
             "title": "Aperitivo dei copywriter milanesi",
             "description": "Due chiacchiere su **tariffe, clienti e strumenti**. Porta un caso.",
             "address": "Via Tortona 27", "capacity": 10, "quorum": 3,
-            "quorum_deadline": now + timedelta(days=8), "starts_at": now + timedelta(days=10, hours=2),
+            "quorum_deadline": now + timedelta(days=8),
+            "starts_at": now + timedelta(days=10, hours=2),
             **at(milano),
         }),
         (open_group, {

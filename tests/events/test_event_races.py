@@ -34,7 +34,9 @@ def test_two_members_taking_the_last_seat_confirm_exactly_one(
         responses = all_at_once([lambda c=c: c.post(url, {"answer": "going"}) for c in clients])
 
         assert [getattr(r, "status_code", r) for r in responses] == [302, 302]
-        answers = sorted(Rsvp.objects.filter(event=event, user__in=racers).values_list("answer", flat=True))
+        answers = sorted(
+            Rsvp.objects.filter(event=event, user__in=racers).values_list("answer", flat=True)
+        )
         assert answers == ["going", "waitlist"]
         event.refresh_from_db()
         assert event.going_count == 3 == event.rsvps.filter(answer="going").count()
@@ -56,7 +58,8 @@ def test_cancellations_at_once_promote_each_waitlisted_member_once(
     event.refresh_from_db()
     assert event.going_count == 4 == event.rsvps.filter(answer="going").count()
     assert set(event.rsvps.filter(answer="going").values_list("user", flat=True)) == {
-        going[3].pk, *(person.pk for person in waiting)
+        going[3].pk,
+        *(person.pk for person in waiting),
     }
     from profiles.models import Notification
 

@@ -102,7 +102,9 @@ def test_cancel_tells_everyone_who_replied_and_is_logged(meetup, alice, bob, mod
     assert meetup.cancel(by=alice, message="Sala non disponibile")
     assert not meetup.cancel(by=alice, message="again")
 
-    told = set(Notification.objects.filter(kind="event-cancelled").values_list("recipient", flat=True))
+    told = set(
+        Notification.objects.filter(kind="event-cancelled").values_list("recipient", flat=True)
+    )
     assert told == {bob.pk, moderator.pk}
     assert ModerationLog.objects.filter(action="ev-cancel", group=meetup.group).count() == 1
 
@@ -155,9 +157,7 @@ def test_check_in_needs_the_code_and_the_time(meetup, bob):
     assert Rsvp.objects.get(event=meetup, user=bob).attended_at is not None
 
 
-def test_people_you_met_only_for_attendees_marked_present(
-    meetup, bob, moderator, alice, logged_in
-):
+def test_people_you_met_only_for_attendees_marked_present(meetup, bob, moderator, alice, logged_in):
     for person in (alice, bob, moderator):
         meetup.rsvp(person, "going")
     meetup.mark_attended([bob.pk, moderator.pk])
@@ -172,7 +172,9 @@ def test_people_you_met_only_for_attendees_marked_present(
     form = logged_in(bob).get(connect)
     assert meetup.title in form.text
     # Someone who was not there cannot get the event named for them.
-    other = logged_in(alice).get(reverse("connections:connect", args=[bob.pk]) + f"?evento={meetup.pk}")
+    other = logged_in(alice).get(
+        reverse("connections:connect", args=[bob.pk]) + f"?evento={meetup.pk}"
+    )
     assert meetup.title not in other.text
 
 
@@ -317,10 +319,15 @@ def test_members_create_events_only_where_the_group_allows(closed_group, bob, lo
     event = Event.objects.get()
     assert event.organiser == bob
     # The organiser edits; another member does not.
-    assert client.get(reverse("groups:event_edit", args=[closed_group.slug, event.pk])).status_code == 200
+    assert (
+        client.get(reverse("groups:event_edit", args=[closed_group.slug, event.pk])).status_code
+        == 200
+    )
 
 
-def test_edit_cannot_drop_seats_below_those_going(meetup, closed_group, make_user, logged_in, alice):
+def test_edit_cannot_drop_seats_below_those_going(
+    meetup, closed_group, make_user, logged_in, alice
+):
     fill(meetup, closed_group, make_user, 4)
     url = reverse("groups:event_edit", args=[closed_group.slug, meetup.pk])
     local = meetup.local_starts_at
@@ -341,7 +348,9 @@ def test_rsvp_by_htmx_returns_the_fragment(meetup, bob, logged_in):
     assert logged_in(bob).post(url, {"answer": "forse"}).status_code == 302  # error message
 
 
-def test_events_list_filters_by_city_and_radius(meetup, webinar, closed_group, bob, logged_in, client):
+def test_events_list_filters_by_city_and_radius(
+    meetup, webinar, closed_group, bob, logged_in, client
+):
     roma = make_event(closed_group, bob, title="Pranzo a Roma", city="Roma")
     from profiles import gazetteer
 
@@ -407,7 +416,9 @@ def test_closed_group_event_matrix(
         assert create == (200 if edits else 404 if not reads else 403)
 
 
-def test_an_event_of_another_group_is_not_found_through_this_one(meetup, open_group, alice, logged_in):
+def test_an_event_of_another_group_is_not_found_through_this_one(
+    meetup, open_group, alice, logged_in
+):
     response = logged_in(alice).get(reverse("groups:event", args=[open_group.slug, meetup.pk]))
     assert response.status_code == 404
 
