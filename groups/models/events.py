@@ -369,7 +369,7 @@ class Event(models.Model):
             if not claimed:
                 return 0
             sent = 0
-            for rsvp in self.attendees().select_related("user"):
+            for rsvp in self.attendees().select_related("user").order_by("user_id"):
                 Notification.send(
                     rsvp.user,
                     "event-reminder",
