@@ -472,6 +472,8 @@ class EventFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     gruppo = forms.SlugField(label=_("Group"), max_length=80, required=False)
+    vicino = forms.BooleanField(label=_("Near me"), required=False)
+    miei = forms.BooleanField(label=_("Only my groups"), required=False)
 
     def clean_citta(self):
         text = self.cleaned_data["citta"].strip()

@@ -37,8 +37,8 @@ EVENT_PAGE_SIZE = 20
 
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    """Upcoming events the viewer may see, filtered by city and radius, dates and group.
-    With no city, a member with a place sees distances from it."""
+    """Upcoming events the viewer may see, filtered by city (or near me) and radius, dates,
+    group and "only my groups". A member with a place sees each event's distance from it."""
     form = EventFilterForm(request.GET)
     events = (
         Event.objects.readable_by(request.user)
@@ -46,32 +46,40 @@ def event_list(request: HttpRequest) -> HttpResponse:
         .select_related("group")
         .order_by("starts_at", "pk")
     )
-    origin = None
+    origin, km = None, None
+    profile = getattr(request.user, "profile", None) if request.user.is_authenticated else None
+    home = (
+        (profile.public_latitude, profile.public_longitude)
+        if profile is not None and profile.public_latitude is not None
+        else None
+    )
     if form.is_valid():
         data = form.cleaned_data
-        place = data.get("citta")
-        if place is not None:
-            origin = (place.latitude, place.longitude)
-            km = data.get("raggio") or 25
-            events = events.filter(geo.bounding_box(*origin, km, "latitude", "longitude")).annotate(
-                distance_km=geo.distance_km(*origin, "latitude", "longitude")
-            )
-            events = events.filter(distance_km__lte=km)
+        if data.get("citta") is not None:
+            origin, km = (data["citta"].latitude, data["citta"].longitude), data.get("raggio") or 25
+        elif data.get("vicino") and home is not None:
+            origin, km = home, data.get("raggio") or 50
         if data.get("dal"):
             events = events.filter(ends_at__date__gte=data["dal"])
         if data.get("al"):
             events = events.filter(starts_at__date__lte=data["al"])
         if data.get("gruppo"):
             events = events.filter(group__slug=data["gruppo"])
+        if data.get("miei") and request.user.is_authenticated:
+            events = events.filter(group__memberships__user=request.user)
     else:
         events = events.none()
-    if origin is None and request.user.is_authenticated:
-        profile = getattr(request.user, "profile", None)
-        if profile is not None and profile.public_latitude is not None:
-            origin = (profile.public_latitude, profile.public_longitude)
-            events = events.annotate(distance_km=geo.distance_km(*origin, "latitude", "longitude"))
+    if origin is not None:
+        events = events.filter(geo.bounding_box(*origin, km, "latitude", "longitude"))
+    # Distances from the chosen city, else from the member's own place.
+    if origin or home:
+        events = events.annotate(
+            distance_km=geo.distance_km(*(origin or home), "latitude", "longitude")
+        )
+    if origin is not None:
+        events = events.filter(distance_km__lte=km)
     page = Paginator(events, EVENT_PAGE_SIZE).get_page(request.GET.get("pagina"))
-    context = {"page": page, "form": form, "near": origin is not None}
+    context = {"page": page, "form": form, "has_place": home is not None}
     template = "groups/events.html"
     if request.htmx:
         template += "#results"

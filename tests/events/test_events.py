@@ -449,3 +449,23 @@ def test_event_page_and_list_queries_stay_flat(
 
 QUERIES_EVENT_PAGE = 8
 QUERIES_EVENTS_LIST = 6
+
+
+def test_near_me_and_only_my_groups(meetup, webinar, closed_group, bob, logged_in):
+    from profiles import gazetteer
+
+    monza = gazetteer.find("Monza")
+    profile = bob.profile
+    profile.geoname_id, profile.city, profile.region = monza.geoname_id, monza.name, monza.region
+    profile.latitude, profile.longitude, profile.country = monza.latitude, monza.longitude, "IT"
+    profile.save()
+    client = logged_in(bob)
+
+    everything = client.get(reverse("events")).context["page"]
+    distances = {event.title: event.distance_km for event in everything}
+    assert 10 < distances[meetup.title] < 20  # Monza → Milano
+    assert distances[webinar.title] is None  # online
+    near = [e.title for e in client.get(reverse("events"), {"vicino": "1"}).context["page"]]
+    assert near == [meetup.title]
+    mine = [e.title for e in client.get(reverse("events"), {"miei": "1"}).context["page"]]
+    assert mine == [meetup.title]  # bob is not in the open group
