@@ -469,3 +469,33 @@ def test_near_me_and_only_my_groups(meetup, webinar, closed_group, bob, logged_i
     assert near == [meetup.title]
     mine = [e.title for e in client.get(reverse("events"), {"miei": "1"}).context["page"]]
     assert mine == [meetup.title]  # bob is not in the open group
+
+
+@pytest.mark.parametrize("role", ["anonymous", "stranger", "member", "owner", "staff"])
+def test_open_group_event_matrix(
+    role, webinar, open_group, logged_in, client, dave, bob, alice, staff
+):
+    open_group.add_member(bob)
+    users = {"stranger": dave, "member": bob, "owner": alice, "staff": staff}
+    c = client if role == "anonymous" else logged_in(users[role])
+    slug, pk = open_group.slug, webinar.pk
+    assert c.get(reverse("groups:event", args=[slug, pk])).status_code == 200
+    assert c.get(reverse("groups:event_ics", args=[slug, pk])).status_code == 200
+    assert pk in [e.pk for e in c.get(reverse("events")).context["page"]]
+    participant = role in {"member", "owner"}
+    writes = {
+        "event_rsvp": {"answer": "going"},
+        "event_checkin": {"code": webinar.checkin_code},
+    }
+    for name, data in writes.items():
+        status = c.post(reverse(f"groups:{name}", args=[slug, pk]), data).status_code
+        if role == "anonymous":
+            assert status == 302
+        else:
+            assert status == (302 if participant else 403), (name, role)
+    people = c.get(reverse("groups:event_people", args=[slug, pk])).status_code
+    assert people == (302 if role == "anonymous" else 403)  # nobody was marked present
+    edits = role in {"owner", "staff"}
+    for name in ("event_edit", "event_cancel", "event_attendance"):
+        status = c.get(reverse(f"groups:{name}", args=[slug, pk])).status_code
+        assert status == (302 if role == "anonymous" else 200 if edits else 403), (name, role)
