@@ -293,8 +293,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    # An unacknowledged task (its worker died) goes back to the queue after this long.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # An unacknowledged task (its worker died) goes back to the queue after this long. Every
+    # task runs inside the outbox runner, whose hard time limit is 540 s under a 600 s lease;
+    # the longest measured run is 12.5 s (bench/task_runtimes.py, README: Reliability). A
+    # redelivery while the lease holds does nothing, so 600 s is safe and 6x faster than 1 h.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
