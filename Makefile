@@ -51,8 +51,9 @@ test: venv messages
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
 	GILDA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
-## make drills: fault drills on private PostgreSQL (port 5440), Redis (6390) and SMTP, with
-## gunicorn, a worker and beat; prints failed requests, lost/duplicated emails, recovery time.
+## make drills: fault drills on a private PostgreSQL, Redis and SMTP (free ports of their own),
+## with gunicorn, a worker and beat; prints failed requests, lost/duplicated side effects
+## (emails, notifications) and recovery time, and fails if any. DRILLS_ARGS=--short: CI's.
 drills: venv messages
 	.venv/bin/python bench/drills.py $(DRILLS_ARGS)
 
