@@ -8,10 +8,9 @@ database, then times, in this process and through the same outbox runner a worke
   - every `connections.tasks.recompute_suggestions_range` of the nightly fan-out (ranges of
     20,000 members), each loading the graph on its own as a worker does;
   - the `connections.tasks.refresh_stale_suggestions` batches after the busiest member (the
-    hub) and all their connections are marked stale;
-  - `profiles.tasks.sweep_outbox` over 1,000 due intents (the broker is a closed port, so
-    each publish fails fast as in an outage);
-  - `groups.tasks.roll_up_group_activity` (on whatever groups the database holds).
+    hub) and all their connections are marked stale.
+Point REDIS_URL at a closed port with CELERY_EAGER=false: the wake-ups the tasks record are
+then left unpublished instead of running inside the measurement.
 Prints the per-task maximum and the visibility timeout it implies. Wipes the database it is
 pointed at, and so refuses one not named gilda_bench*.
 """
@@ -47,7 +46,6 @@ def main() -> None:
     from bench.suggestions import load
     from connections import suggestions
     from connections.models import StaleSuggestions, connected_ids, mark_stale
-    from profiles.models import OutboxTask
 
     with tempfile.TemporaryDirectory() as scratch:
         graph = load(args.kind, args.n, str(Path(scratch) / "edges.npz"))
@@ -72,12 +70,6 @@ def main() -> None:
         spent = run_intent("connections.tasks.refresh_stale_suggestions")
         times.setdefault(f"refresh_stale_suggestions (hub, {degree} connections)", []).append(spent)
         print(f"hub refresh batch: {spent:.1f} s", flush=True)
-
-    OutboxTask.objects.bulk_create(
-        [OutboxTask(name="profiles.tasks.purge_sent_outbox") for _ in range(1000)]
-    )
-    times["sweep_outbox (1,000 due, broker down)"] = [run_intent("profiles.tasks.sweep_outbox", 0)]
-    times["roll_up_group_activity"] = [run_intent("groups.tasks.roll_up_group_activity")]
 
     print()
     print("| task | runs | max s |")
