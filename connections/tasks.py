@@ -64,8 +64,8 @@ def sweep_stale_suggestions() -> int:
 @shared_task(acks_late=True, time_limit=OutboxTask.LEASE_SECONDS - 60)
 def recompute_suggestions_range(lo: int, hi: int) -> int:
     """One id range of the full recompute; idempotent, so a redelivery after a crash
-    simply writes the same rows again. Runs inside the outbox runner, under its 240 s time limit
-    (measured: 12.5 s at most for 20,000 of 100,000 members; README, Reliability)."""
+    simply writes the same rows again. Runs inside the outbox runner, under its 240 s limit
+    (measured: 12.5 s, 38 s on a loaded machine, for 20,000 of 100,000 members)."""
     return suggestions.recompute_range(lo, hi)
 
 
