@@ -64,7 +64,19 @@ def build(cls, context: dict) -> forms.BaseForm:
 
 
 def test_every_limited_form_field_renders_the_same_maxlength(bob, closed_group, thread):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import Event
+
+    starts = timezone.now() + timedelta(days=2)
+    event = Event.objects.create(
+        group=closed_group, title="Incontro", format="online", online_url="https://x.example",
+        starts_at=starts, ends_at=starts + timedelta(hours=1),
+    )  # fmt: skip
     context = {
+        "event": event,
         "profile": bob.profile,
         "user": bob,
         "group": closed_group,
