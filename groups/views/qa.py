@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
-from groups.fragments import prefetch_fragments
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, ReportForm, VoteForm
+from groups.fragments import prefetch_fragments
 from groups.models import (
     SEARCH_CAP,
     Comment,
