@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -169,6 +170,7 @@ def main(argv: list[str]) -> None:
     plan_file, acks_file = work / "plan.json", work / "acks.json"
     plan_file.write_text(json.dumps(build_plan(args.users)))
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop gunicorn and the worker
     env = os.environ | {"PYTHONPATH": str(ROOT), "CELERY_EAGER": "false"}
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--loglevel",
@@ -179,9 +181,10 @@ def main(argv: list[str]) -> None:
     # Warm every worker (imports, the gazetteer, template compilation) before the clock runs.
     plan = json.loads(plan_file.read_text())
     cookie = f"{plan['session_cookie']}={plan['members'][0]['session']}"
-    for path in ("/", f"/gruppi/{plan['group']}/", f"/gruppi/{plan['group']}/domande/",
-                 f"/gruppi/{plan['group']}/domande/{plan['questions'][0]}/", "/gruppi/cerca/?q=progetto",
-                 f"/persone/{plan['profiles'][0]}/", "/persone/", "/rete/", "/notifiche/"):  # fmt: skip
+    group, question, profile = plan["group"], plan["questions"][0], plan["profiles"][0]
+    warm = ["/", f"/gruppi/{group}/", f"/gruppi/{group}/domande/", "/gruppi/cerca/?q=progetto"]
+    warm += [f"/gruppi/{group}/domande/{question}/", f"/persone/{profile}/", "/persone/"]
+    for path in [*warm, "/rete/", "/notifiche/"]:
         load(PORT, path, cookie, args.workers * args.threads, 1.0)
     seconds = int(args.minutes * 60)
     began = time.time()
