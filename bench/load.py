@@ -2,8 +2,8 @@
 a write (ask, answer, vote, comment, join, connect, accept), on the seed-large data.
 
     make seed-large && make bench-load
-    .venv/bin/python -m bench.load [--users 40] [--minutes 5] [--workers 3] [--worker-class sync]
-                                   [--threads 1] [--output bench/results/load.md]
+    .venv/bin/python -m bench.load [--users 40] [--minutes 5] [--workers 3] [--worker-class gthread]
+                                   [--threads 2] [--output bench/results/load.md]
 
 gunicorn (GILDA_ENV=prod, DEBUG off, Redis) and a real Celery worker serve on loopback;
 locust (bench/locustfile.py) drives them headless. The report gives req/s, p50/p95/p99, the
@@ -147,8 +147,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1)
+    # As docker-compose.yml and the Dockerfile run it.
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default=str(RESULTS / "load.md"))
     args = parser.parse_args(argv)
 

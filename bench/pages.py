@@ -2,7 +2,7 @@
 
     make seed-large && make bench-pages
     .venv/bin/python -m bench.pages [--rounds 3] [--seconds 2] [--clients 10] [--workers 3]
-                                    [--worker-class sync] [--threads 1] [--only home,search]
+                                    [--worker-class gthread] [--threads 2] [--only home,search]
 
 Two gunicorns with the same settings: Gilda (GILDA_ENV=prod, DEBUG off, Redis) on the
 seed-large database, and bench/floor.py (startproject's settings, one trivial view). For each
@@ -169,8 +169,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1)
+    # As docker-compose.yml and the Dockerfile run it.
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default="", help="Comma-separated page names.")
     parser.add_argument("--output", default=str(RESULTS / "pages.md"))
     parser.add_argument(
