@@ -17,6 +17,7 @@ import argparse
 import http.client
 import os
 import platform
+import re
 import signal
 import statistics
 import subprocess
@@ -210,7 +211,8 @@ def main(argv: list[str]) -> None:
         threads["Una discussione con cento risposte?"],
     )
     if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
+        # Page names hold ", " ("search, all groups"): split on commas not followed by a space.
+        wanted = {name.strip() for name in re.split(r",(?! )", args.only)}
         pages = [page for page in pages if page[0] in wanted]
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -259,7 +261,7 @@ def main(argv: list[str]) -> None:
                 )
         curves = {}
         if args.plot:
-            wanted = [name.strip() for name in args.plot_pages.split(",") if name.strip()]
+            wanted = [name.strip() for name in re.split(r",(?! )", args.plot_pages)]
             curves = concurrency_curves(runs, wanted, cookie, args.seconds)
     finally:
         for process in (gilda, floor):
