@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions bench-task-runtimes seed-large bench-pages lint format security drills
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions bench-task-runtimes seed-large bench-pages bench-load lint format security drills
 
 venv: .venv/.synced
 
@@ -112,6 +112,14 @@ bench: bench-pages
 bench-pages: venv
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
 		.venv/bin/python -m bench.pages $(BENCH_ARGS)
+
+## make bench-load: 40 members for 5 minutes, 20% writes, with locust on the seed-large data
+## (gunicorn + a Celery worker, prod settings); writes bench/results/load.md, exits 1 on any 5xx
+## or lost write. BENCH_ARGS="--minutes 1" for the short version.
+bench: bench-load
+bench-load: venv
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
+		.venv/bin/python -m bench.load $(BENCH_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .
