@@ -1,13 +1,59 @@
-"""Receivers that mark suggestions stale when group membership changes."""
+"""Receivers that keep suggestions fresh when something the ranking reads changes in a lower
+layer: a seat in a group, a profile field, an account's active flag. Connected by label in
+ConnectionsConfig.ready, so the lower layers never import this one."""
 
 from django.db.models.signals import post_save
 
-from connections.models import mark_stale
+from connections.models import mark_candidate_changed
+
+# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
+# (co-attendance at meetups, say) adds its receiver here and its field to the side data.
+RANKED_PROFILE_FIELDS = ("geoname_id", "location_visibility", "sector_id", "needs", "offers")
+RANKED_USER_FIELDS = ("is_active",)
 
 
 def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
-    """Joining or leaving a group changes the member's shared groups and co-members.
-    A role change (post_save without created) changes nothing the engine reads."""
+    """Joining or leaving a group changes the member's shared groups and co-members, for
+    the member and for the group's members. A role change (post_save without created)
+    changes nothing the engine reads."""
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
-    mark_stale(instance.user_id)
+    mark_candidate_changed(instance.user_id, instance.group_id)
+
+
+def _ranked_fields_changed(instance, fields, update_fields) -> bool:
+    if instance._state.adding or instance.pk is None:
+        return False
+    names = set(fields) | {f.removesuffix("_id") for f in fields}
+    if update_fields is not None and not (set(update_fields) & names):
+        return False
+    before = type(instance)._base_manager.filter(pk=instance.pk).values(*fields).first()
+    return before is not None and any(before[f] != getattr(instance, f) for f in fields)
+
+
+def remember_ranked_profile_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """pre_save: one query by primary key, and only when the save may touch a ranked field
+    (a login's last_login update does not)."""
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, RANKED_PROFILE_FIELDS, update_fields
+        )
+
+
+def remember_ranked_user_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, RANKED_USER_FIELDS, update_fields
+        )
+
+
+def profile_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        mark_candidate_changed(instance.user_id)
+
+
+def user_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        mark_candidate_changed(instance.pk)

@@ -206,7 +206,12 @@ class SideData:
 
     memberships: sparse.csr_matrix  # members × groups (small groups only)
     all_memberships: sparse.csr_matrix  # members × groups, for counting shared groups
-    city: np.ndarray  # 0 = unknown or shown as region only (the flag must not reveal it)
+    # The city others may see: 0 = unknown or shown as region only, so a hidden city never
+    # moves anyone else's list (the order would reveal it).
+    city: np.ndarray
+    # The member's own city, whatever they show: it ranks only their own list, against
+    # the cities others show.
+    own_city: np.ndarray
     sector: np.ndarray  # 0 = unknown
     needs: sparse.csr_matrix  # members × words
     offers: sparse.csr_matrix
@@ -259,14 +264,17 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
 
     profiles = rows(
         "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.geoname_id, 0), "
+        "COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id",
         "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.geoname_id, 0), "
+        "COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id "
         "WHERE p.user_id {in}",
     )
     city = np.zeros(n, dtype=np.int64)
+    own_city = np.zeros(n, dtype=np.int64)
     sector = np.zeros(n, dtype=np.int64)
     inactive = np.zeros(n, dtype=bool)
     vocabulary: dict[str, int] = {}
@@ -277,8 +285,9 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         for row, position, ok in zip(profiles, positions, found, strict=True):
             if not ok:
                 continue
-            _uid, geoname, sector_id, needs, offers, active = row
+            _uid, geoname, own_geoname, sector_id, needs, offers, active = row
             city[position] = geoname
+            own_city[position] = own_geoname
             sector[position] = sector_id
             inactive[position] = not active
             for text, out_rows, out_cols in (
@@ -302,6 +311,7 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         memberships=memberships,
         all_memberships=all_memberships,
         city=city,
+        own_city=own_city,
         sector=sector,
         needs=words(need_rows, np.asarray(need_cols, dtype=np.int64)),
         offers=words(offer_rows, np.asarray(offer_cols, dtype=np.int64)),

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count, Min
 from scipy import sparse
 
-from connections.models import Dismissal, StaleSuggestions, Suggestion
+from connections.models import Dismissal, StaleSuggestions, Suggestion, mark_stale
 from connections.suggestion_graph import (
+    BIG_GROUP,
     Graph,
     SideData,
     all_user_ids,
@@ -34,12 +36,12 @@ from connections.suggestion_graph import (
     lookup_ids,
     top_k,
 )
+from groups.models import Group, Membership
 from profiles.models import User
 
 # Mutual counts at or above this share one histogram bucket (and go to the exact sort).
 HISTOGRAM_CAP = 64
-# Tie-breakers after the mutual count, packed in 7 bits: shared groups (up to 15), then the
-# same city and the same sector, then complementary needs and offers.
+# Tie-breaker scores at or above this share one histogram bucket (and go to the exact sort).
 TIE_BREAK_CAP = 128
 BANNED = 1 << 30
 BLOCK_ROWS = 4096
@@ -88,6 +90,17 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.user)
+
+
+def tie_break_score(shared, same_city, same_sector, complementary):
+    """What decides between equal mutual counts (README, "the rules"): every shared group
+    outweighs all the rest (8 points each, no cap), then the same city and the same sector
+    (2 each), then complementary needs and offers (1)."""
+    return (
+        np.asarray(shared, dtype=np.int64) * 8
+        + (np.asarray(same_city, dtype=np.int64) + np.asarray(same_sector, dtype=np.int64)) * 2
+        + np.asarray(complementary, dtype=np.int64)
+    )
 
 
 def split_at_threshold(
@@ -179,24 +192,26 @@ def compute_block(
         if side.all_memberships.nnz:
             seats = side.all_memberships
             shared = np.asarray(seats[user_index].multiply(seats[col]).sum(axis=1)).ravel()
-        same_city = (side.city[user_index] == side.city[col]) & (side.city[col] != 0)
+        same_city = (side.own_city[user_index] == side.city[col]) & (side.city[col] != 0)
         same_sector = (side.sector[user_index] == side.sector[col]) & (side.sector[col] != 0)
         if side.needs.nnz and side.offers.nnz:
             they_help = side.needs[user_index].multiply(side.offers[col]).sum(axis=1)
             we_help = side.offers[user_index].multiply(side.needs[col]).sum(axis=1)
             complementary = (np.asarray(they_help).ravel() + np.asarray(we_help).ravel()) > 0
-    tie_break = (
-        np.minimum(shared, 15) * 8
-        + (same_city.astype(np.int64) + same_sector) * 2
-        + complementary.astype(np.int64)
-    )
+    tie_break = tie_break_score(shared, same_city, same_sector, complementary)
+    capped = np.minimum(np.where(tie, tie_break, 0), TIE_BREAK_CAP - 1)
     sure2, tie2, need = split_at_threshold(
-        local_row, np.where(tie, tie_break, 0), np.where(need > 0, need, 0), TIE_BREAK_CAP
+        local_row, capped, np.where(need > 0, need, 0), TIE_BREAK_CAP
     )
+    # As with the mutual counts: ties in the top bucket go to the exact sort (no cap on the
+    # number of shared groups).
+    sure2 |= tie2 & (capped == TIE_BREAK_CAP - 1)
+    tie2 &= capped < TIE_BREAK_CAP - 1
     chosen = np.flatnonzero(sure | (tie & sure2))
     chosen = np.union1d(chosen, first_per_row(local_row, tie & tie2, need))
-    score = mutual[chosen] * TIE_BREAK_CAP + tie_break[chosen]
-    order = chosen[np.lexsort((col[chosen], -score, local_row[chosen]))]
+    order = chosen[
+        np.lexsort((col[chosen], -tie_break[chosen], -mutual[chosen], local_row[chosen]))
+    ]
     chosen_rows = local_row[order]
     position = np.arange(len(order)) - np.searchsorted(chosen_rows, chosen_rows, side="left")
     order, position = order[position < k], position[position < k]
@@ -431,5 +446,60 @@ def recompute_all(range_size: int = 20000, progress=None, *, with_side: bool = T
 
 
 def dismiss(user, candidate_id: int) -> None:
-    Dismissal.objects.get_or_create(user=user, candidate_id=candidate_id)
-    Suggestion.objects.filter(user=user, candidate_id=candidate_id).delete()
+    """Never suggest candidate_id to user again: the row goes at once (the spare rows move
+    up), and the worker refills the list."""
+    with transaction.atomic():
+        Dismissal.objects.get_or_create(user=user, candidate_id=candidate_id)
+        if Suggestion.drop(user.pk, candidate_id):
+            mark_stale(user.pk)
+
+
+# Who a change around one member concerns --------------------------------------------------
+
+
+def lists_a_candidate_change_can_move(user_id: int, group_id: int | None = None) -> np.ndarray:
+    """Members whose stored list may change because something others rank user_id by
+    changed (their profile; or, with group_id, their seat in that group).
+
+    Exactly those who could rank user_id at all: members two hops away and co-members of
+    small groups (restricted to the group's members for a seat), each kept only if user_id
+    is in their list now, or could enter it: the list is not full, or user_id's mutual count
+    with them reaches the count of their last row (mutual connections rank first, so a lower
+    count can never enter). A seat in a big group only changes shared-group counts, so its
+    members who are not two hops away are not candidates either way.
+    """
+    k = top_k()
+    graph = load_graph_around(np.asarray([user_id], dtype=np.int64))
+    index = int(np.searchsorted(graph.ids, user_id))
+    two_hop = (graph.adjacency[index] @ graph.adjacency).tocsr()
+    mutual = dict(zip(graph.ids[two_hop.indices].tolist(), two_hop.data.tolist(), strict=True))
+    potential = set(mutual) | set(co_member_ids(np.asarray([user_id])).tolist())
+    neighbours = graph.ids[graph.adjacency[index].indices].tolist()
+    potential -= {user_id, *neighbours}
+    holders = Suggestion.objects.filter(candidate_id=user_id)
+    if group_id is not None:
+        members = set(
+            Membership.objects.filter(group_id=group_id).values_list("user_id", flat=True)
+        )
+        # The group just crossed the size that makes co-members candidates: every member's
+        # candidates changed.
+        if abs(Group.objects.get(pk=group_id).member_count - BIG_GROUP) <= 1:
+            return np.asarray(sorted(members), dtype=np.int64)
+        potential &= members
+        holders = holders.filter(user_id__in=members)
+    chosen = set(holders.values_list("user_id", flat=True))
+    candidates = np.asarray(sorted(potential - chosen), dtype=np.int64)
+    full = {}
+    for start in range(0, len(candidates), 10000):
+        chunk = candidates[start : start + 10000].tolist()
+        full.update(
+            (row["user_id"], row["lowest"])
+            for row in Suggestion.objects.filter(user_id__in=chunk)
+            .values("user_id")
+            .annotate(rows=Count("pk"), lowest=Min("mutual_count"))
+            .filter(rows__gte=k)
+        )
+    for pk in candidates.tolist():
+        if pk not in full or mutual.get(pk, 0) >= full[pk]:
+            chosen.add(pk)
+    return np.asarray(sorted(chosen), dtype=np.int64)

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from connections import suggestions
-from connections.models import StaleSuggestions
+from connections.models import StaleSuggestions, mark_stale
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,16 @@ def refresh_stale_suggestions(batch: int = StaleSuggestions.REFRESH_BATCH) -> in
     if StaleSuggestions.objects.claimable().exists():
         refresh_stale_suggestions.delay()
     return len(user_ids)
+
+
+@shared_task(time_limit=300)
+def candidate_changed(user_id: int, group_id: int | None = None) -> int:
+    """A member's profile or seat changed (run through the outbox): mark the lists the
+    change can move, read from the current data, so a late or repeated run is harmless."""
+    affected = suggestions.lists_a_candidate_change_can_move(user_id, group_id)
+    if len(affected):
+        mark_stale(*affected.tolist())
+    return len(affected)
 
 
 @shared_task(time_limit=300)
