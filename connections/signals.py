@@ -4,7 +4,9 @@ ConnectionsConfig.ready, so the lower layers never import this one."""
 
 from django.db.models.signals import post_save
 
-from connections.models import mark_candidate_changed
+from connections import suggestion_graph
+from connections.models import mark_candidate_changed, mark_stale
+from groups.models import Membership
 
 # What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
 # (co-attendance at meetups, say) adds its receiver here and its field to the side data.
@@ -19,6 +21,12 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
     mark_candidate_changed(instance.user_id, instance.group_id)
+    # Crossing the size above which co-members stop being candidates (either way) changes
+    # every member's candidates. Counted here, after the change, so the change that crosses
+    # sees it (a rare event: one mark per member).
+    members = Membership.objects.filter(group_id=instance.group_id)
+    if members.count() in (suggestion_graph.BIG_GROUP, suggestion_graph.BIG_GROUP + 1):
+        mark_stale(*members.values_list("user_id", flat=True))
 
 
 def _ranked_fields_changed(instance, fields, update_fields) -> bool:

@@ -22,7 +22,6 @@ from scipy import sparse
 
 from connections.models import Dismissal, StaleSuggestions, Suggestion, mark_stale
 from connections.suggestion_graph import (
-    BIG_GROUP,
     Graph,
     SideData,
     all_user_ids,
@@ -36,7 +35,7 @@ from connections.suggestion_graph import (
     lookup_ids,
     top_k,
 )
-from groups.models import Group, Membership
+from groups.models import Membership
 from profiles.models import User
 
 # Mutual counts at or above this share one histogram bucket (and go to the exact sort).
@@ -481,10 +480,6 @@ def lists_a_candidate_change_can_move(user_id: int, group_id: int | None = None)
         members = set(
             Membership.objects.filter(group_id=group_id).values_list("user_id", flat=True)
         )
-        # The group just crossed the size that makes co-members candidates: every member's
-        # candidates changed.
-        if abs(Group.objects.get(pk=group_id).member_count - BIG_GROUP) <= 1:
-            return np.asarray(sorted(members), dtype=np.int64)
         potential &= members
         holders = holders.filter(user_id__in=members)
     chosen = set(holders.values_list("user_id", flat=True))
