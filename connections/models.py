@@ -560,6 +560,15 @@ def mark_candidate_changed(user_id: int, group_id: int | None = None) -> None:
 
 
 def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:
-    """An edge a–b appeared or vanished: a, b and their connections may see new or lost
-    mutual counts."""
-    mark_stale(a_id, b_id, *connected_ids(a_id), *connected_ids(b_id))
+    """An edge a–b appeared or vanished: a's and b's lists are recomputed; for every other
+    member only one pair can have changed (b's mutual count with a's connections, and the
+    reverse), so a worker rescores that pair in their stored lists
+    (connections.tasks.rescore_candidate, reading the connections when it runs)."""
+    mark_stale(a_id, b_id)
+    for candidate, via in ((b_id, a_id), (a_id, b_id)):
+        OutboxTask.enqueue(
+            "connections.tasks.rescore_candidate",
+            candidate,
+            via,
+            key=f"suggestions-rescore-{candidate}-via-{via}",
+        )

@@ -104,7 +104,7 @@ def in_list(ids: np.ndarray) -> tuple[str, list]:
     return f"IN ({','.join('%s' for _ in ids)})", list(map(int, ids))
 
 
-def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(ids) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -191,9 +191,9 @@ def load_full_graph(extra_ids=()) -> Graph:
 def load_graph_around(user_ids: np.ndarray) -> Graph:
     """Just the edges needed for the two-hop counts of user_ids: theirs and their
     neighbours'. Every row for user_ids and their neighbours is complete."""
-    low, high = _edges_touching(user_ids)
+    low, high = edges_touching(user_ids)
     neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
-    low2, high2 = _edges_touching(neighbours)
+    low2, high2 = edges_touching(neighbours)
     extra = np.concatenate([user_ids, co_member_ids(user_ids)])
     return Graph.from_edges(
         np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra

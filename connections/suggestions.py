@@ -17,15 +17,24 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from scipy import sparse
 
-from connections.models import Dismissal, StaleSuggestions, Suggestion, mark_stale
+from connections.models import (
+    Block,
+    ConnectionRequest,
+    Dismissal,
+    StaleSuggestions,
+    Suggestion,
+    connected_ids,
+    mark_stale,
+)
 from connections.suggestion_graph import (
     Graph,
     SideData,
     all_user_ids,
     co_member_ids,
+    edges_touching,
     in_list,
     is_postgres,
     load_exclusions,
@@ -393,6 +402,145 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
         if finish_claim:
             StaleSuggestions.objects.filter(claimed_by=finish_claim).delete()
         return written
+
+
+def _pair_scores(candidate: int, viewers: np.ndarray) -> dict[int, tuple | None]:
+    """For each viewer, the row candidate would have in their list now: (mutual, shared
+    groups, same city, same sector, complementary), or None if candidate may not be
+    suggested to them. The same rules as compute_block, for one column."""
+    neighbours = np.fromiter(connected_ids(candidate), dtype=np.int64)
+    # Either seed set gives every edge A[viewers] · A[candidate] needs (see the README).
+    seeds = viewers if len(viewers) < len(neighbours) else neighbours
+    low, high = edges_touching(np.unique(np.concatenate([seeds, [candidate]])))
+    graph = Graph.from_edges(low, high, extra_ids=np.concatenate([viewers, [candidate]]))
+    at, c = graph.index_of(viewers), int(graph.index_of(np.asarray([candidate]))[0])
+    adjacency = graph.adjacency
+    mutual = np.asarray((adjacency[at] @ adjacency[c].T).todense()).ravel()
+    connected = np.asarray(adjacency[at, c].todense()).ravel() > 0
+    side_ids = np.unique(np.concatenate([viewers, [candidate]]))
+    side = load_side_data(Graph(ids=side_ids, adjacency=None), full=False)
+    sat, sc = np.searchsorted(side_ids, viewers), int(np.searchsorted(side_ids, candidate))
+
+    def column(left, right) -> np.ndarray:
+        return np.asarray((left[sat] @ right[sc].T).todense()).ravel()
+
+    co_member = column(side.memberships, side.memberships)
+    shared = column(side.all_memberships, side.all_memberships)
+    same_city = (side.own_city[sat] == side.city[sc]) & (side.city[sc] != 0)
+    same_sector = (side.sector[sat] == side.sector[sc]) & (side.sector[sc] != 0)
+    complementary = (column(side.needs, side.offers) + column(side.offers, side.needs)) > 0
+    excluded = excluded_viewers(candidate, viewers)
+    result: dict[int, tuple | None] = {}
+    for i, viewer in enumerate(viewers.tolist()):
+        if (
+            side.inactive[sc]
+            or connected[i]
+            or viewer in excluded
+            or not (mutual[i] > 0 or co_member[i] > 0)
+        ):
+            result[viewer] = None
+        else:
+            result[viewer] = (
+                int(mutual[i]), int(shared[i]), bool(same_city[i]),
+                bool(same_sector[i]), bool(complementary[i]),
+            )  # fmt: skip
+    return result
+
+
+def excluded_viewers(candidate: int, viewers: np.ndarray) -> set[int]:
+    """Viewers for whom candidate is excluded: an open request or a block either way, or
+    their dismissal of candidate."""
+    found = set()
+    for sender, recipient in (
+        ConnectionRequest.objects.pending()
+        .filter(Q(sender_id=candidate) | Q(recipient_id=candidate))
+        .values_list("sender_id", "recipient_id")
+    ):
+        found |= {sender, recipient}
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=candidate) | Q(blocked_id=candidate)
+    ).values_list("blocker_id", "blocked_id"):
+        found |= {blocker, blocked}
+    found |= set(Dismissal.objects.filter(candidate_id=candidate).values_list("user_id", flat=True))
+    return found & set(viewers.tolist())
+
+
+def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]:
+    """Only the pair (viewer, candidate) changed for these viewers (a connection of the
+    candidate's appeared or went): rescore that one pair and merge it into each stored
+    list, instead of recomputing thousands of lists. A list whose new last place cannot be
+    known without the candidates beyond it is marked stale instead. Returns (lists
+    rewritten, lists marked)."""
+    viewers = np.unique(np.fromiter((int(v) for v in viewers), dtype=np.int64))
+    viewers = viewers[viewers != candidate]
+    if not len(viewers):
+        return 0, 0
+    k = top_k()
+    with transaction.atomic():
+        lock_users(viewers)
+        scores = _pair_scores(candidate, viewers)
+        stored: dict[int, list[tuple]] = {int(v): [] for v in viewers}
+        for chunk in range(0, len(viewers), 10000):
+            for row in (
+                Suggestion.objects.filter(user_id__in=viewers[chunk : chunk + 10000].tolist())
+                .order_by("user_id", "rank")
+                .values_list("user_id", "candidate_id", "mutual_count", "shared_groups",
+                             "same_city", "same_sector", "complementary")
+            ):  # fmt: skip
+                stored[row[0]].append(row[1:])
+        changed: dict[int, list[tuple]] = {}
+        unknown = []
+        for viewer, rows in stored.items():
+            merged = merge_one(rows, candidate, scores[viewer], k)
+            if merged is None:
+                unknown.append(viewer)
+            elif merged != rows:
+                changed[viewer] = merged
+        if changed:
+            ids = np.asarray(sorted(changed), dtype=np.int64)
+            flat = [(v, rank, *row) for v in ids.tolist()
+                    for rank, row in enumerate(changed[v], start=1)]  # fmt: skip
+            user, rank, cand, mutual, shared, city, sector, complement = zip(*flat, strict=True)
+            write(
+                ids,
+                Rows(
+                    user=np.asarray(user, dtype=np.int64),
+                    candidate=np.asarray(cand, dtype=np.int64),
+                    rank=np.asarray(rank, dtype=np.int64),
+                    mutual=np.asarray(mutual, dtype=np.int64),
+                    shared_groups=np.asarray(shared, dtype=np.int64),
+                    same_city=np.asarray(city, dtype=bool),
+                    same_sector=np.asarray(sector, dtype=bool),
+                    complementary=np.asarray(complement, dtype=bool),
+                ),
+            )
+        if unknown:
+            mark_stale(*unknown)
+    return len(changed), len(unknown)
+
+
+def _rank_key(row: tuple) -> tuple:
+    candidate, mutual, shared, same_city, same_sector, complementary = row
+    tie_break = int(tie_break_score(shared, same_city, same_sector, complementary))
+    return (-mutual, -tie_break, candidate)
+
+
+def merge_one(rows: list[tuple], candidate: int, score: tuple | None, k: int):
+    """A viewer's stored list (rows of candidate, mutual, shared, city, sector, complementary
+    in rank order) with candidate's row replaced by score (None: no longer a candidate).
+    None when the result cannot be known from the list alone: it was full and the candidate
+    left it or fell past its last place, so someone not stored may belong in it now."""
+    others = [row for row in rows if row[0] != candidate]
+    held = len(others) < len(rows)
+    new = None if score is None else (candidate, *score)
+    if len(rows) < k:
+        # A list that is not full holds every candidate the viewer has.
+        return sorted(others + ([new] if new else []), key=_rank_key)
+    last = _rank_key(rows[-1])
+    if new is not None and (_rank_key(new) < last or (held and rows[-1][0] == candidate
+                                                       and _rank_key(new) == last)):  # fmt: skip
+        return sorted([*others, new], key=_rank_key)[:k]
+    return None if held else rows
 
 
 def user_id_ranges(size: int) -> list[tuple[int, int]]:

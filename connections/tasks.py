@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from connections import suggestions
-from connections.models import StaleSuggestions, mark_stale
+from connections.models import StaleSuggestions, connected_ids, mark_stale
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,14 @@ def refresh_stale_suggestions(batch: int = StaleSuggestions.REFRESH_BATCH) -> in
     if StaleSuggestions.objects.claimable().exists():
         refresh_stale_suggestions.delay()
     return len(user_ids)
+
+
+@shared_task(time_limit=300)
+def rescore_candidate(candidate_id: int, via_id: int) -> tuple[int, int]:
+    """The connection candidate–via appeared or went (run through the outbox): rescore
+    candidate in the lists of via's connections, as they are now."""
+    viewers = connected_ids(via_id) - {candidate_id}
+    return suggestions.rescore_candidate(candidate_id, viewers)
 
 
 @shared_task(time_limit=300)
