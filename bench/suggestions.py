@@ -281,18 +281,25 @@ def _neighbours(low, high, n):
 
 
 def _wait_refreshed(users: list[int], pair: tuple[int, int], since: datetime, timeout: float):
-    """Poll until no stale marks remain, every affected member's rows are newer than `since`,
-    both ends have fresh rows and neither is suggested to the other. Returns the seconds
-    waited, or None on timeout."""
+    """Poll until the worker is done with the accept: no stale marks and no open intent of
+    the connections layer left, both ends have fresh rows and neither is suggested to the
+    other. (Lists the rescore leaves unchanged are not rewritten, so their rows keep their
+    time.) Returns the moment, or None on timeout."""
     from django.db.models import Q
 
     from connections.models import StaleSuggestions, Suggestion
+    from profiles.models import OutboxTask
 
     a, b = pair
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
-        if not StaleSuggestions.objects.exists():
-            old = Suggestion.objects.filter(user_id__in=users, computed_at__lt=since).exists()
+        busy = (
+            StaleSuggestions.objects.exists()
+            or OutboxTask.objects.filter(
+                name__startswith="connections.", state__in=["pending", "running"]
+            ).exists()
+        )
+        if not busy:
             fresh = (
                 Suggestion.objects.filter(user_id__in=pair, computed_at__gte=since)
                 .values("user_id")
@@ -302,7 +309,7 @@ def _wait_refreshed(users: list[int], pair: tuple[int, int], since: datetime, ti
             each_other = Suggestion.objects.filter(
                 Q(user_id=a, candidate_id=b) | Q(user_id=b, candidate_id=a)
             ).exists()
-            if not old and fresh == 2 and not each_other:
+            if fresh == 2 and not each_other:
                 return time.perf_counter()
         time.sleep(0.005)
     return None

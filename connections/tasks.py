@@ -19,9 +19,10 @@ def refresh_stale_suggestions(batch: int = StaleSuggestions.REFRESH_BATCH) -> in
     token, user_ids = StaleSuggestions.claim(batch)
     if not user_ids:
         return 0
-    suggestions.refresh_for(user_ids, finish_claim=token)
+    # Wake another worker before computing, so the batches of a big burst run side by side.
     if StaleSuggestions.objects.claimable().exists():
         refresh_stale_suggestions.delay()
+    suggestions.refresh_for(user_ids, finish_claim=token)
     return len(user_ids)
 
 
