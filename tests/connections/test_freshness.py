@@ -10,7 +10,6 @@ from connections.models import (
     Connection,
     ConnectionRequest,
     StaleSuggestions,
-    Suggestion,
 )
 from connections.suggestions import merge_one
 from profiles.models import OutboxTask, Profile, User
