@@ -9,7 +9,7 @@ class ConnectionsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from connections import signals
 
@@ -21,5 +21,6 @@ class ConnectionsConfig(AppConfig):
             (post_save, signals.profile_saved, "profiles.Profile", "conn-p1"),
             (pre_save, signals.remember_ranked_user_change, "profiles.User", "conn-u0"),
             (post_save, signals.user_saved, "profiles.User", "conn-u1"),
+            (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)

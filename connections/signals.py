@@ -5,7 +5,7 @@ ConnectionsConfig.ready, so the lower layers never import this one."""
 from django.db.models.signals import post_save
 
 from connections import suggestion_graph
-from connections.models import mark_candidate_changed, mark_stale
+from connections.models import Suggestion, connected_ids, mark_candidate_changed, mark_stale
 from groups.models import Membership
 
 # What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
@@ -65,3 +65,11 @@ def user_saved(sender, instance, raw=False, **kwargs) -> None:
     if not raw and getattr(instance, "_suggestions_changed", False):
         instance._suggestions_changed = False
         mark_candidate_changed(instance.pk)
+
+
+def user_deleted(sender, instance, **kwargs) -> None:
+    """pre_delete: a deleted account takes its connections and rows with it by cascade, not
+    through Connection.remove: its connections' lists lose mutual counts through it, and
+    the lists holding it lose a row."""
+    holders = Suggestion.objects.filter(candidate_id=instance.pk).values_list("user_id", flat=True)
+    mark_stale(*(connected_ids(instance.pk) | set(holders)))

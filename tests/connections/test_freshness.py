@@ -169,3 +169,15 @@ def test_merge_of_a_list_that_is_not_full_is_exact():
 
 def test_merge_breaks_equal_scores_by_the_lower_id():
     assert merge_one(FULL, 0, row(0, 3)[1:], 4) == [row(1, 5), row(2, 4), row(0, 3), row(3, 3)]
+
+
+def test_deleting_an_account_refreshes_the_lists_it_connected_and_held(
+    star, django_capture_on_commit_callbacks
+):
+    hub, leaves = star
+    assert listed(leaves[0])  # every other leaf, through the hub
+    with django_capture_on_commit_callbacks(execute=True):
+        hub.delete()
+    for leaf in leaves:
+        assert listed(leaf) == []
+    assert not StaleSuggestions.objects.exists()
