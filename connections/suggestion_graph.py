@@ -86,6 +86,20 @@ def _copy_pairs(sql: str) -> tuple[np.ndarray, np.ndarray]:
     return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
 
 
+def copy_rows(sql: str, row: np.dtype) -> np.ndarray:
+    """The rows of a query as a numpy record array, read with a binary COPY (PostgreSQL);
+    `row` spells the fixed-width wire format (field count, then length and value per
+    column), so no column may be NULL."""
+    buffer = bytearray()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
+    ):
+        for block in copy:
+            buffer += block
+    return np.frombuffer(memoryview(buffer)[19:-2], dtype=row)
+
+
 def _fetch_pairs(sql: str, params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -188,13 +202,20 @@ def load_full_graph(extra_ids=()) -> Graph:
     return Graph.from_edges(low, high, extra_ids)
 
 
+# Past this many neighbours (a hub), one binary COPY of the whole graph is cheaper than
+# fetching the neighbours' edges (measured at 20k members: 0.9 s → 0.1 s for 5,000).
+WHOLE_GRAPH_NEIGHBOURS = 1000
+
+
 def load_graph_around(user_ids: np.ndarray) -> Graph:
     """Just the edges needed for the two-hop counts of user_ids: theirs and their
     neighbours'. Every row for user_ids and their neighbours is complete."""
     low, high = edges_touching(user_ids)
     neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
-    low2, high2 = edges_touching(neighbours)
     extra = np.concatenate([user_ids, co_member_ids(user_ids)])
+    if len(neighbours) > WHOLE_GRAPH_NEIGHBOURS and is_postgres():
+        return load_full_graph(extra_ids=extra)
+    low2, high2 = edges_touching(neighbours)
     return Graph.from_edges(
         np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
     )

@@ -34,6 +34,7 @@ from connections.suggestion_graph import (
     SideData,
     all_user_ids,
     co_member_ids,
+    copy_rows,
     edges_touching,
     in_list,
     is_postgres,
@@ -404,10 +405,9 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
         return written
 
 
-def _pair_scores(candidate: int, viewers: np.ndarray) -> dict[int, tuple | None]:
-    """For each viewer, the row candidate would have in their list now: (mutual, shared
-    groups, same city, same sector, complementary), or None if candidate may not be
-    suggested to them. The same rules as compute_block, for one column."""
+def _pair_scores(candidate: int, viewers: np.ndarray) -> "PairScores":
+    """For each viewer, the row candidate would have in their list now (or not eligible):
+    the same rules as compute_block, for one column."""
     neighbours = np.fromiter(connected_ids(candidate), dtype=np.int64)
     # Either seed set gives every edge A[viewers] · A[candidate] needs (see the README).
     seeds = viewers if len(viewers) < len(neighbours) else neighbours
@@ -429,22 +429,32 @@ def _pair_scores(candidate: int, viewers: np.ndarray) -> dict[int, tuple | None]
     same_city = (side.own_city[sat] == side.city[sc]) & (side.city[sc] != 0)
     same_sector = (side.sector[sat] == side.sector[sc]) & (side.sector[sc] != 0)
     complementary = (column(side.needs, side.offers) + column(side.offers, side.needs)) > 0
-    excluded = excluded_viewers(candidate, viewers)
-    result: dict[int, tuple | None] = {}
-    for i, viewer in enumerate(viewers.tolist()):
-        if (
-            side.inactive[sc]
-            or connected[i]
-            or viewer in excluded
-            or not (mutual[i] > 0 or co_member[i] > 0)
-        ):
-            result[viewer] = None
-        else:
-            result[viewer] = (
-                int(mutual[i]), int(shared[i]), bool(same_city[i]),
-                bool(same_sector[i]), bool(complementary[i]),
-            )  # fmt: skip
-    return result
+    excluded = np.isin(viewers, np.fromiter(excluded_viewers(candidate, viewers), np.int64))
+    eligible = ~connected & ~excluded & ((mutual > 0) | (co_member > 0)) & ~side.inactive[sc]
+    return PairScores(
+        eligible, mutual.astype(np.int64), shared.astype(np.int64), same_city, same_sector,
+        complementary,
+    )  # fmt: skip
+
+
+@dataclass
+class PairScores:
+    """One candidate's row in each viewer's list, as parallel arrays aligned with viewers."""
+
+    eligible: np.ndarray
+    mutual: np.ndarray
+    shared: np.ndarray
+    same_city: np.ndarray
+    same_sector: np.ndarray
+    complementary: np.ndarray
+
+    def row(self, i: int) -> tuple | None:
+        if not self.eligible[i]:
+            return None
+        return (
+            int(self.mutual[i]), int(self.shared[i]), bool(self.same_city[i]),
+            bool(self.same_sector[i]), bool(self.complementary[i]),
+        )  # fmt: skip
 
 
 def excluded_viewers(candidate: int, viewers: np.ndarray) -> set[int]:
@@ -479,44 +489,117 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
     with transaction.atomic():
         lock_users(viewers)
         scores = _pair_scores(candidate, viewers)
-        stored: dict[int, list[tuple]] = {int(v): [] for v in viewers}
-        for chunk in range(0, len(viewers), 10000):
-            for row in (
-                Suggestion.objects.filter(user_id__in=viewers[chunk : chunk + 10000].tolist())
-                .order_by("user_id", "rank")
-                .values_list("user_id", "candidate_id", "mutual_count", "shared_groups",
-                             "same_city", "same_sector", "complementary")
-            ):  # fmt: skip
-                stored[row[0]].append(row[1:])
+        stored = _stored_lists(viewers)
+        # Only lists that hold the candidate, are not full, or whose last row the candidate
+        # now beats can change: found with array operations, merged one by one.
+        at = np.searchsorted(viewers, stored["user"])
+        count = np.bincount(at, minlength=len(viewers))
+        holds = np.bincount(at[stored["candidate"] == candidate], minlength=len(viewers)) > 0
+        last = np.flatnonzero(np.diff(np.append(at, len(viewers))) != 0)
+        last_mutual = np.full(len(viewers), -1, dtype=np.int64)
+        last_tie = np.zeros(len(viewers), dtype=np.int64)
+        last_id = np.zeros(len(viewers), dtype=np.int64)
+        last_mutual[at[last]] = stored["mutual"][last]
+        last_tie[at[last]] = tie_break_score(
+            stored["shared"][last], stored["city"][last], stored["sector"][last],
+            stored["complement"][last],
+        )  # fmt: skip
+        last_id[at[last]] = stored["candidate"][last]
+        new_tie = tie_break_score(
+            scores.shared, scores.same_city, scores.same_sector, scores.complementary
+        )
+        beats_last = (scores.mutual > last_mutual) | (
+            (scores.mutual == last_mutual)
+            & ((new_tie > last_tie) | ((new_tie == last_tie) & (candidate < last_id)))
+        )
+        maybe = holds | (scores.eligible & ((count < k) | beats_last))
+        starts = np.concatenate([[0], np.cumsum(count)])
         changed: dict[int, list[tuple]] = {}
         unknown = []
-        for viewer, rows in stored.items():
-            merged = merge_one(rows, candidate, scores[viewer], k)
+        for i in np.flatnonzero(maybe).tolist():
+            part = slice(starts[i], starts[i + 1])
+            rows = list(zip(
+                stored["candidate"][part].tolist(), stored["mutual"][part].tolist(),
+                stored["shared"][part].tolist(), stored["city"][part].astype(bool).tolist(),
+                stored["sector"][part].astype(bool).tolist(),
+                stored["complement"][part].astype(bool).tolist(), strict=True,
+            ))  # fmt: skip
+            merged = merge_one(rows, candidate, scores.row(i), k)
             if merged is None:
-                unknown.append(viewer)
+                unknown.append(int(viewers[i]))
             elif merged != rows:
-                changed[viewer] = merged
+                changed[int(viewers[i])] = merged
         if changed:
             ids = np.asarray(sorted(changed), dtype=np.int64)
             flat = [(v, rank, *row) for v in ids.tolist()
                     for rank, row in enumerate(changed[v], start=1)]  # fmt: skip
-            user, rank, cand, mutual, shared, city, sector, complement = zip(*flat, strict=True)
+            # Columns of the new rows (none when every changed list became empty).
+            columns = [np.asarray(c) for c in zip(*flat, strict=True)] or [np.empty(0)] * 8
+            user, rank, cand, mutual, shared, city, sector, complement = columns
             write(
                 ids,
                 Rows(
-                    user=np.asarray(user, dtype=np.int64),
-                    candidate=np.asarray(cand, dtype=np.int64),
-                    rank=np.asarray(rank, dtype=np.int64),
-                    mutual=np.asarray(mutual, dtype=np.int64),
-                    shared_groups=np.asarray(shared, dtype=np.int64),
-                    same_city=np.asarray(city, dtype=bool),
-                    same_sector=np.asarray(sector, dtype=bool),
-                    complementary=np.asarray(complement, dtype=bool),
+                    user=user.astype(np.int64),
+                    candidate=cand.astype(np.int64),
+                    rank=rank.astype(np.int64),
+                    mutual=mutual.astype(np.int64),
+                    shared_groups=shared.astype(np.int64),
+                    same_city=city.astype(bool),
+                    same_sector=sector.astype(bool),
+                    complementary=complement.astype(bool),
                 ),
             )
         if unknown:
             mark_stale(*unknown)
     return len(changed), len(unknown)
+
+
+_STORED_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l_user", ">i4"), ("user", ">i8"),
+        ("l_candidate", ">i4"), ("candidate", ">i8"),
+        ("l_mutual", ">i4"), ("mutual", ">i4"),
+        ("l_shared", ">i4"), ("shared", ">i4"),
+        ("l_city", ">i4"), ("city", "u1"),
+        ("l_sector", ">i4"), ("sector", "u1"),
+        ("l_complement", ">i4"), ("complement", "u1"),
+    ]
+)  # fmt: skip
+_STORED_COLUMNS = (
+    "user_id::int8, candidate_id::int8, mutual_count::int4, shared_groups::int4, "
+    "same_city, same_sector, complementary"
+)
+
+
+def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
+    """The viewers' stored rows, ordered by viewer and rank, as arrays (one binary COPY on
+    PostgreSQL: a hub's 5,000 connections hold 150,000 rows)."""
+    names = ("user", "candidate", "mutual", "shared", "city", "sector", "complement")
+    parts = []
+    for start in range(0, len(viewers), 10000):
+        chunk = viewers[start : start + 10000]
+        if is_postgres():
+            # The ids are numpy integers, written out: COPY takes no parameters.
+            literal = "{" + ",".join(str(int(v)) for v in chunk) + "}"
+            table = copy_rows(
+                f"SELECT {_STORED_COLUMNS} FROM connections_suggestion "  # nosec B608
+                f"WHERE user_id = ANY('{literal}'::int8[]) ORDER BY user_id, rank",
+                _STORED_ROW,
+            )
+            parts.append({name: table[name].astype(np.int64) for name in names})
+        else:
+            fragment, params = in_list(chunk)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT user_id, candidate_id, mutual_count, shared_groups, "  # nosec B608
+                    "same_city, same_sector, complementary FROM connections_suggestion "
+                    f"WHERE user_id {fragment} ORDER BY user_id, rank",
+                    params,
+                )
+                table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, len(names))
+            parts.append({name: table[:, i] for i, name in enumerate(names)})
+    return {name: np.concatenate([p[name] for p in parts]) for name in names}
 
 
 def _rank_key(row: tuple) -> tuple:

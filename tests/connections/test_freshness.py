@@ -181,3 +181,15 @@ def test_deleting_an_account_refreshes_the_lists_it_connected_and_held(
     for leaf in leaves:
         assert listed(leaf) == []
     assert not StaleSuggestions.objects.exists()
+
+
+def test_a_removal_that_empties_a_list_leaves_it_empty(db, django_capture_on_commit_callbacks):
+    x, a, c = people(3)
+    connect(x, a)
+    connect(a, c)
+    suggestions.recompute_all()
+    assert listed(x) == [c.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        Connection.remove(a, c)
+    assert listed(x) == []
+    assert not OutboxTask.objects.exclude(state="done").exists()
