@@ -86,18 +86,24 @@ def _copy_pairs(sql: str) -> tuple[np.ndarray, np.ndarray]:
     return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
 
 
-def copy_rows(sql: str, row: np.dtype) -> np.ndarray:
-    """The rows of a query as a numpy record array, read with a binary COPY (PostgreSQL);
-    `row` spells the fixed-width wire format (field count, then length and value per
-    column), so no column may be NULL."""
-    buffer = bytearray()
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)") as copy,
-    ):
-        for block in copy:
-            buffer += block
-    return np.frombuffer(memoryview(buffer)[19:-2], dtype=row)
+def packed_rows(
+    sql: str, params: Sequence, columns: str, row: np.dtype, order: str = ""
+) -> np.ndarray:
+    """The rows of a query (PostgreSQL) as a numpy record array, sent as ONE bytea: each row
+    packed with int8send/int4send (`columns`, matching the big-endian `row`) and joined by
+    string_agg. One value instead of a wire message per row: 150,000 rows in tens of ms."""
+    with connection.cursor() as cursor:
+        # Only the caller's fixed SQL and %s placeholders, never a value.
+        order_by = f" ORDER BY {order}" if order else ""
+        cursor.execute(
+            f"SELECT string_agg({columns}, ''::bytea{order_by}) FROM ({sql}) q",  # nosec B608
+            params,
+        )
+        packed = cursor.fetchone()[0]
+    return np.frombuffer(bytes(packed or b""), dtype=row)
+
+
+_PACKED_PAIR = np.dtype([("a", ">i8"), ("b", ">i8")])
 
 
 def _fetch_pairs(sql: str, params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -127,14 +133,21 @@ def edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for start in range(0, len(ids), 10000):
         chunk = ids[start : start + 10000]
         fragment, params = in_list(chunk)
-        a, b = _fetch_pairs(
-            # Only in_list's %s placeholders are interpolated, never a value.
+        # Only in_list's %s placeholders are interpolated, never a value.
+        sql = (
             "SELECT user_low_id, user_high_id FROM connections_connection "  # nosec B608
             f"WHERE user_low_id {fragment} UNION "
             "SELECT user_low_id, user_high_id FROM connections_connection "
-            f"WHERE user_high_id {fragment}",
-            params + params,
+            f"WHERE user_high_id {fragment}"
         )
+        if is_postgres():
+            pairs = packed_rows(
+                sql, params + params, "int8send(user_low_id) || int8send(user_high_id)",
+                _PACKED_PAIR,
+            )  # fmt: skip
+            a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
+        else:
+            a, b = _fetch_pairs(sql, params + params)
         parts_a.append(a)
         parts_b.append(b)
     low, high = np.concatenate(parts_a), np.concatenate(parts_b)
@@ -202,19 +215,12 @@ def load_full_graph(extra_ids=()) -> Graph:
     return Graph.from_edges(low, high, extra_ids)
 
 
-# Past this many neighbours (a hub), one binary COPY of the whole graph is cheaper than
-# fetching the neighbours' edges (measured at 20k members: 0.9 s → 0.1 s for 5,000).
-WHOLE_GRAPH_NEIGHBOURS = 1000
-
-
 def load_graph_around(user_ids: np.ndarray) -> Graph:
     """Just the edges needed for the two-hop counts of user_ids: theirs and their
     neighbours'. Every row for user_ids and their neighbours is complete."""
     low, high = edges_touching(user_ids)
     neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
     extra = np.concatenate([user_ids, co_member_ids(user_ids)])
-    if len(neighbours) > WHOLE_GRAPH_NEIGHBOURS and is_postgres():
-        return load_full_graph(extra_ids=extra)
     low2, high2 = edges_touching(neighbours)
     return Graph.from_edges(
         np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
@@ -250,8 +256,9 @@ def lookup_ids(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def load_side_data(graph: Graph, full: bool) -> SideData:
     ids = graph.ids
     n = len(ids)
-    # Filtering in SQL pays only while the id list fits in one statement.
-    full = full or (not is_postgres() and n > 5000)
+    # Filtering in SQL pays only while the id list is short (PostgreSQL: sending 20,000 ids
+    # costs more than reading every row; SQLite: the statement must fit).
+    full = full or n > 5000
     where, params = ("", []) if full else in_list(ids)
 
     def rows(sql_all: str, sql_some: str) -> list[tuple]:

@@ -34,7 +34,6 @@ from connections.suggestion_graph import (
     SideData,
     all_user_ids,
     co_member_ids,
-    copy_rows,
     edges_touching,
     in_list,
     is_postgres,
@@ -43,6 +42,7 @@ from connections.suggestion_graph import (
     load_graph_around,
     load_side_data,
     lookup_ids,
+    packed_rows,
     top_k,
 )
 from groups.models import Membership
@@ -555,49 +555,47 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
 
 
 _STORED_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l_user", ">i4"), ("user", ">i8"),
-        ("l_candidate", ">i4"), ("candidate", ">i8"),
-        ("l_mutual", ">i4"), ("mutual", ">i4"),
-        ("l_shared", ">i4"), ("shared", ">i4"),
-        ("l_city", ">i4"), ("city", "u1"),
-        ("l_sector", ">i4"), ("sector", "u1"),
-        ("l_complement", ">i4"), ("complement", "u1"),
-    ]
+    [("user", ">i8"), ("candidate", ">i8"), ("mutual", ">i4"), ("shared", ">i4"),
+     ("flags", ">i4")]
 )  # fmt: skip
-_STORED_COLUMNS = (
-    "user_id::int8, candidate_id::int8, mutual_count::int4, shared_groups::int4, "
-    "same_city, same_sector, complementary"
+_STORED_PACKED = (
+    "int8send(user_id) || int8send(candidate_id) || int4send(mutual_count::int4) || "
+    "int4send(shared_groups::int4) || int4send(same_city::int4 + 2 * same_sector::int4 "
+    "+ 4 * complementary::int4)"
 )
 
 
 def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
-    """The viewers' stored rows, ordered by viewer and rank, as arrays (one binary COPY on
-    PostgreSQL: a hub's 5,000 connections hold 150,000 rows)."""
+    """The viewers' stored rows, ordered by viewer and rank, as arrays (on PostgreSQL packed
+    in one value: a hub's 5,000 connections hold 150,000 rows)."""
     names = ("user", "candidate", "mutual", "shared", "city", "sector", "complement")
     parts = []
     for start in range(0, len(viewers), 10000):
-        chunk = viewers[start : start + 10000]
+        fragment, params = in_list(viewers[start : start + 10000])
+        # Only in_list's %s placeholders are interpolated, never a value.
+        sql = (
+            "SELECT user_id, candidate_id, mutual_count, shared_groups, same_city, "  # nosec B608
+            f"same_sector, complementary, rank FROM connections_suggestion "
+            f"WHERE user_id {fragment} ORDER BY user_id, rank"
+        )
         if is_postgres():
-            # The ids are numpy integers, written out: COPY takes no parameters.
-            literal = "{" + ",".join(str(int(v)) for v in chunk) + "}"
-            table = copy_rows(
-                f"SELECT {_STORED_COLUMNS} FROM connections_suggestion "  # nosec B608
-                f"WHERE user_id = ANY('{literal}'::int8[]) ORDER BY user_id, rank",
-                _STORED_ROW,
+            table = packed_rows(sql, params, _STORED_PACKED, _STORED_ROW, "user_id, rank")
+            flags = table["flags"].astype(np.int64)
+            parts.append(
+                {
+                    "user": table["user"].astype(np.int64),
+                    "candidate": table["candidate"].astype(np.int64),
+                    "mutual": table["mutual"].astype(np.int64),
+                    "shared": table["shared"].astype(np.int64),
+                    "city": flags & 1,
+                    "sector": (flags >> 1) & 1,
+                    "complement": (flags >> 2) & 1,
+                }
             )
-            parts.append({name: table[name].astype(np.int64) for name in names})
         else:
-            fragment, params = in_list(chunk)
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT user_id, candidate_id, mutual_count, shared_groups, "  # nosec B608
-                    "same_city, same_sector, complementary FROM connections_suggestion "
-                    f"WHERE user_id {fragment} ORDER BY user_id, rank",
-                    params,
-                )
-                table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, len(names))
+                cursor.execute(sql, params)
+                table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, len(names) + 1)
             parts.append({name: table[:, i] for i, name in enumerate(names)})
     return {name: np.concatenate([p[name] for p in parts]) for name in names}
 
