@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
@@ -32,6 +32,23 @@ def lock_pair(a_id: int, b_id: int) -> None:
     """Serialise every change between two members: lock both user rows, lowest id first,
     so A→B and B→A arriving together queue up instead of deadlocking."""
     list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
+
+
+# Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh,
+# a rescore, a range recompute and a request's drop never interleave their writes for the
+# same member. Always taken before the member's stale mark, in sorted order.
+LOCK_BUCKET_BITS = 10
+LOCK_NAMESPACE = 4242
+
+
+def lock_users(user_ids) -> None:
+    """Take the advisory locks of these members' buckets (PostgreSQL), in a fixed order."""
+    if connection.vendor != "postgresql":
+        return
+    buckets = sorted({int(pk) >> LOCK_BUCKET_BITS for pk in user_ids})
+    with connection.cursor() as cursor:
+        for bucket in buckets:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, bucket])
 
 
 class ConnectionQuerySet(models.QuerySet):
@@ -443,6 +460,7 @@ class Suggestion(models.Model):
         """Take candidate_id out of user_id's stored list at once and close the rank gap:
         the spare rows beyond those shown move up, so the list stays full until the worker
         refills it (the caller marks user_id stale)."""
+        lock_users([user_id])
         row = cls.objects.filter(user_id=user_id, candidate_id=candidate_id).first()
         if row is None:
             return False
@@ -454,6 +472,7 @@ class Suggestion(models.Model):
     def drop_pair(cls, a_id: int, b_id: int) -> None:
         """Neither may be suggested to the other any more (a request, a block): both lists
         lose the other at once, and both are refilled by the worker."""
+        lock_users([a_id, b_id])
         cls.drop(a_id, b_id)
         cls.drop(b_id, a_id)
         mark_stale(a_id, b_id)

@@ -27,6 +27,7 @@ from connections.models import (
     StaleSuggestions,
     Suggestion,
     connected_ids,
+    lock_users,
     mark_stale,
 )
 from connections.suggestion_graph import (
@@ -56,10 +57,6 @@ BANNED = 1 << 30
 BLOCK_ROWS = 4096
 # A refresh of more members than this reads the whole graph instead of their surroundings.
 FULL_GRAPH_ABOVE = 500
-# Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh
-# and a range recompute never interleave their writes for the same member.
-LOCK_BUCKET_BITS = 10
-LOCK_NAMESPACE = 4242
 
 # Computing --------------------------------------------------------------------------------
 
@@ -307,16 +304,6 @@ def _binary_copy_payload(rows: Rows, now: datetime) -> bytes:
     table["at"] = int((now - _PG_EPOCH).total_seconds() * 1_000_000)
     header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
     return header + table.tobytes() + struct.pack(">h", -1)
-
-
-def lock_users(user_ids: Iterable[int]) -> None:
-    """Take the advisory locks of these members' buckets (PostgreSQL), in a fixed order."""
-    if not is_postgres():
-        return
-    buckets = sorted({int(pk) >> LOCK_BUCKET_BITS for pk in user_ids})
-    with connection.cursor() as cursor:
-        for bucket in buckets:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, bucket])
 
 
 def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None = None) -> int:
