@@ -71,7 +71,8 @@ bench-directory: venv
 		.venv/bin/python -m bench.directory $(BENCH_ARGS)
 
 ## make bench-suggestions: "people you may know" at 10k and 100k users, two graph kinds, against
-## the scipy floor, plus refresh latency with a real Celery worker (wipes its own DB and Redis db).
+## the scipy floor, plus refresh latency and the staleness check (every member action through a
+## real Celery worker, then 0 lists may differ from a recompute) (wipes its own DB and Redis db).
 BENCH_SUGGESTIONS_DB ?= gilda_bench_conn
 # Production settings: the engine is measured as it runs for real.
 BENCH_SUGGESTIONS_ENV := GILDA_ENV=prod DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_SUGGESTIONS_DB) \

@@ -281,18 +281,25 @@ def _neighbours(low, high, n):
 
 
 def _wait_refreshed(users: list[int], pair: tuple[int, int], since: datetime, timeout: float):
-    """Poll until no stale marks remain, every affected member's rows are newer than `since`,
-    both ends have fresh rows and neither is suggested to the other. Returns the seconds
-    waited, or None on timeout."""
+    """Poll until the worker is done with the accept: no stale marks and no open intent of
+    the connections layer left, both ends have fresh rows and neither is suggested to the
+    other. (Lists the rescore leaves unchanged are not rewritten, so their rows keep their
+    time.) Returns the moment, or None on timeout."""
     from django.db.models import Q
 
     from connections.models import StaleSuggestions, Suggestion
+    from profiles.models import OutboxTask
 
     a, b = pair
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
-        if not StaleSuggestions.objects.exists():
-            old = Suggestion.objects.filter(user_id__in=users, computed_at__lt=since).exists()
+        busy = (
+            StaleSuggestions.objects.exists()
+            or OutboxTask.objects.filter(
+                name__startswith="connections.", state__in=["pending", "running"]
+            ).exists()
+        )
+        if not busy:
             fresh = (
                 Suggestion.objects.filter(user_id__in=pair, computed_at__gte=since)
                 .values("user_id")
@@ -302,7 +309,7 @@ def _wait_refreshed(users: list[int], pair: tuple[int, int], since: datetime, ti
             each_other = Suggestion.objects.filter(
                 Q(user_id=a, candidate_id=b) | Q(user_id=b, candidate_id=a)
             ).exists()
-            if not old and fresh == 2 and not each_other:
+            if fresh == 2 and not each_other:
                 return time.perf_counter()
         time.sleep(0.005)
     return None
@@ -453,12 +460,292 @@ def latency(edges_file: str, trials: int, hub_trials: int, hub_degree: int) -> d
     return results
 
 
+# 5. Staleness: every input of the ranking, through a real worker -------------------------------
+
+WORDS = [
+    "fotografia", "video", "montaggio", "traduzioni", "inglese", "tedesco", "contratti",
+    "fatture", "contabilità", "marketing", "social", "newsletter", "sito", "ecommerce",
+    "catalogo", "logo", "grafica", "illustrazione", "stampa", "eventi", "catering", "allestimenti",
+    "formazione", "corsi", "coaching", "vendite", "clienti", "preventivi", "privacy", "consulenza",
+    "fiscale", "assunzioni", "recruiting", "acconciature", "colore", "taglio", "sposa",
+    "copywriting", "articoli", "podcast", "ufficio", "stampa", "finanziamenti", "bandi",
+    "export",
+]  # fmt: skip
+
+
+def add_side_data(n: int, big_group: int, rng: np.random.Generator) -> dict:
+    """Cities (a quarter shown as region only), sectors, needs and offers, and groups: one
+    of big_group members, a few of 1,000-2,500, many small ones."""
+    from django.db import connection
+
+    from groups.models import Group, Membership, Sector
+    from profiles.models import User
+
+    sectors = np.asarray(Sector.objects.values_list("pk", flat=True), dtype=np.int64)
+    cities = np.arange(3_000_001, 3_000_041)
+    city = np.where(rng.random(n) < 0.8, rng.choice(cities, n, p=_zipf(len(cities))), 0)
+    visibility = np.where(rng.random(n) < 0.75, "city", "region")
+    sector = np.where(rng.random(n) < 0.8, rng.choice(sectors, n), 0)
+
+    def phrases(share: float) -> list[str]:
+        return [
+            " ".join(rng.choice(WORDS, rng.integers(1, 4))) if rng.random() < share else ""
+            for _ in range(n)
+        ]
+
+    needs, offers = phrases(0.3), phrases(0.3)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE profiles_profile p SET geoname_id = NULLIF(d.city, 0), "
+            "location_visibility = d.visibility, sector_id = NULLIF(d.sector, 0), "
+            "needs = d.needs, offers = d.offers FROM unnest(%s::int8[], %s::int8[], %s::text[], "
+            "%s::int8[], %s::text[], %s::text[]) AS d(id, city, visibility, sector, needs, offers) "
+            "WHERE p.user_id = d.id",
+            [list(range(1, n + 1)), city.tolist(), visibility.tolist(), sector.tolist(), needs,
+             offers],
+        )  # fmt: skip
+    sizes = [big_group, 2500, 1500, 1000] + [int(x) for x in rng.integers(5, 300, n // 100)]
+    owner = User.objects.get(pk=1)
+    groups = Group.objects.bulk_create(
+        [
+            Group(name=f"Gruppo {i}", slug=f"gruppo-{i}", sector_id=int(rng.choice(sectors)),
+                  creator=owner)
+            for i in range(len(sizes))
+        ]
+    )  # fmt: skip
+    seats = []
+    for group, size in zip(groups, sizes, strict=True):
+        members = rng.choice(n, size=min(size, n), replace=False) + 1
+        seats += [
+            Membership(group=group, user_id=int(pk), role="owner" if i == 0 else "member")
+            for i, pk in enumerate(members)
+        ]
+    Membership.objects.bulk_create(seats, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE groups_group g SET member_count = (SELECT count(*) FROM groups_membership m "
+            "WHERE m.group_id = g.id)"
+        )
+        cursor.execute("ANALYZE profiles_profile, groups_group, groups_membership")
+    return {"groups": len(groups), "seats": len(seats), "big_group": groups[0].pk}
+
+
+def _zipf(size: int) -> np.ndarray:
+    weights = 1 / np.arange(1, size + 1)
+    return weights / weights.sum()
+
+
+def _stored_lists() -> dict[int, list[tuple]]:
+    from django.db import connection
+
+    lists: dict[int, list[tuple]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT user_id, candidate_id, rank, mutual_count, shared_groups, same_city, "
+            "same_sector, complementary FROM connections_suggestion ORDER BY user_id, rank"
+        )
+        for row in cursor.fetchall():
+            lists.setdefault(row[0], []).append(tuple(int(v) for v in row[1:]))
+    return lists
+
+
+def _fresh_lists() -> dict[int, list[tuple]]:
+    """What a recompute would store now, computed in memory (nothing written)."""
+    from connections import suggestion_graph, suggestions
+
+    graph = suggestion_graph.load_full_graph(extra_ids=suggestion_graph.all_user_ids())
+    side = suggestion_graph.load_side_data(graph, full=True)
+    rows = suggestions.compute(graph, graph.ids, side)
+    lists: dict[int, list[tuple]] = {}
+    for row in zip(rows.user.tolist(), rows.candidate.tolist(), rows.rank.tolist(),
+                   rows.mutual.tolist(), rows.shared_groups.tolist(),
+                   rows.same_city.astype(int).tolist(), rows.same_sector.astype(int).tolist(),
+                   rows.complementary.astype(int).tolist(), strict=True):  # fmt: skip
+        lists.setdefault(row[0], []).append(row[1:])
+    return lists
+
+
+def _settled(quiet_for: float, timeout: float) -> float | None:
+    """Wait until no stale mark and no connections intent is open for quiet_for seconds."""
+    from connections.models import StaleSuggestions
+    from profiles.models import OutboxTask
+
+    started = time.perf_counter()
+    quiet_since = None
+    while time.perf_counter() - started < timeout:
+        busy = (
+            StaleSuggestions.objects.exists()
+            or OutboxTask.objects.filter(
+                name__startswith="connections.", state__in=["pending", "running"]
+            ).exists()
+        )
+        now = time.perf_counter()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= quiet_for:
+            return quiet_since - started
+        time.sleep(0.1)
+    return None
+
+
+def _action(kind: str, rng: np.random.Generator, n: int, groups: list[int]) -> bool:
+    """One member action through the models, in its own transaction, as a view takes it."""
+    from django.db import transaction
+
+    from connections import suggestions
+    from connections.models import (
+        Block,
+        Connection,
+        ConnectionActionError,
+        ConnectionRequest,
+        Suggestion,
+    )
+    from groups.models import Group, GroupActionError
+    from profiles.models import User
+
+    user = User.objects.get(pk=int(rng.integers(1, n + 1)))
+    shown = list(Suggestion.objects.filter(user=user).order_by("rank")[:20])
+    other = (
+        shown[int(rng.integers(len(shown)))].candidate
+        if shown
+        else User.objects.get(pk=int(rng.integers(1, n + 1)))
+    )
+    if other.pk == user.pk:
+        return False
+    try:
+        with transaction.atomic():
+            if kind == "accept":
+                request = ConnectionRequest.send(user, other)
+                if isinstance(request, ConnectionRequest) and request.is_open:
+                    request.accept()
+            elif kind == "remove":
+                pair = Connection.objects.involving(user.pk).order_by("?").first()
+                if pair is None:
+                    return False
+                Connection.remove(pair.user_low, pair.user_high)
+            elif kind == "block":
+                Block.block(user, other)
+            elif kind == "dismiss":
+                suggestions.dismiss(user, other.pk)
+            elif kind == "request":
+                ConnectionRequest.send(user, other)
+            elif kind in ("decline", "withdraw"):
+                request = ConnectionRequest.objects.pending().order_by("?").first()
+                if request is None:
+                    return False
+                request.decline() if kind == "decline" else request.withdraw()
+            elif kind == "profile":
+                profile = user.profile
+                field = rng.choice(["city", "visibility", "sector", "needs", "offers"])
+                if field == "city":
+                    profile.geoname_id = int(rng.integers(3_000_001, 3_000_041))
+                elif field == "visibility":
+                    profile.location_visibility = (
+                        "region" if profile.location_visibility == "city" else "city"
+                    )
+                elif field == "sector":
+                    profile.sector_id = int(rng.choice([s for s in range(1, 10)]))
+                else:
+                    setattr(profile, field, " ".join(rng.choice(WORDS, 2)))
+                profile.save()
+            elif kind == "join":
+                Group.objects.get(pk=int(rng.choice(groups))).join(user)
+            elif kind == "leave":
+                seat = user.memberships.filter(role="member").order_by("?").first()
+                if seat is None:
+                    return False
+                seat.group.leave(user)
+    except (ConnectionActionError, GroupActionError):
+        return False
+    return True
+
+
+STALENESS_MIX = {
+    "accept": 30, "remove": 15, "block": 10, "dismiss": 30, "request": 30, "decline": 5,
+    "withdraw": 5, "profile": 30, "join": 25, "leave": 20,
+}  # fmt: skip
+
+
+def staleness(kind: str, n: int, actions: int, big_group: int) -> dict:
+    """After a recompute, `actions` random member actions through a real worker; once the
+    worker settles, count the members whose stored list differs from a fresh recompute."""
+    import redis
+    from django.conf import settings
+    from django.db import transaction
+
+    from connections import suggestions
+    from connections.models import StaleSuggestions
+    from groups.models import Group
+    from profiles.models import OutboxTask, User
+
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+        raise SystemExit("The staleness part needs REDIS_URL and CELERY_EAGER=false.")
+    rng = np.random.default_rng(SEED + 11)
+    with tempfile.TemporaryDirectory(prefix="gilda-bench-") as work:
+        loaded = load(kind, n, str(Path(work) / "edges.npz"))
+    side = add_side_data(n, big_group, rng)
+    started = time.perf_counter()
+    suggestions.recompute_all()
+    recompute_s = time.perf_counter() - started
+    groups = list(Group.objects.values_list("pk", flat=True))
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    StaleSuggestions.objects.all().delete()
+    OutboxTask.objects.all().delete()
+    # A join to the big group: how many lists it marks, and how long finding them takes.
+    joins = []
+    big = Group.objects.get(pk=side["big_group"])
+    outsiders = User.objects.exclude(memberships__group=big).order_by("?")[:3]
+    for user in outsiders:
+        with transaction.atomic():
+            big.join(user)
+        timer = time.perf_counter()
+        marked = len(suggestions.lists_a_candidate_change_can_move(user.pk, big.pk))
+        joins.append({"marked": marked, "seconds": time.perf_counter() - timer})
+    logfile = Path(tempfile.mkdtemp(prefix="gilda-bench-")) / "worker.log"
+    worker = start_worker(dict(os.environ), logfile)
+    done: dict[str, int] = {}
+    try:
+        kinds = [k for k, weight in STALENESS_MIX.items() for _ in range(weight)]
+        started = time.perf_counter()
+        for _ in range(actions):
+            action = str(rng.choice(kinds))
+            if _action(action, rng, n, groups):
+                done[action] = done.get(action, 0) + 1
+        acted = time.perf_counter()
+        settle_s = _settled(quiet_for=3.0, timeout=900)
+    finally:
+        stop_worker(worker)
+    stored, fresh = _stored_lists(), _fresh_lists()
+    stale = [pk for pk in set(stored) | set(fresh) if stored.get(pk, []) != fresh.get(pk, [])]
+    gaps = sum(
+        1 for rows in stored.values() if [r[1] for r in rows] != list(range(1, len(rows) + 1))
+    )
+    return {
+        **loaded,
+        **side,
+        "recompute_with_side_s": recompute_s,
+        "actions": done,
+        "actions_s": acted - started,
+        "settle_s": settle_s,
+        "stale_members": len(stale),
+        "stale_examples": [
+            {"user": pk, "stored": stored.get(pk, [])[:5], "fresh": fresh.get(pk, [])[:5]}
+            for pk in stale[:3]
+        ],
+        "rank_gaps": gaps,
+        "big_group_joins": joins,
+        "big_group_size": big_group,
+    }
+
+
 # Orchestration --------------------------------------------------------------------------------
 
 
 def child(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["load", "recompute", "reference", "latency"])
+    parser.add_argument("step", choices=["load", "recompute", "reference", "latency", "staleness"])
     parser.add_argument("--kind")
     parser.add_argument("--n", type=int)
     parser.add_argument("--edges")
@@ -466,6 +753,8 @@ def child(argv: list[str]) -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--hub-trials", type=int, default=5)
     parser.add_argument("--hub-degree", type=int, default=5000)
+    parser.add_argument("--actions", type=int, default=200)
+    parser.add_argument("--big-group", type=int, default=5000)
     args = parser.parse_args(argv)
     setup_django()
     if args.step == "load":
@@ -474,6 +763,8 @@ def child(argv: list[str]) -> None:
         result = recompute()
     elif args.step == "reference":
         result = reference(args.edges, args.sample)
+    elif args.step == "staleness":
+        result = staleness(args.kind, args.n, args.actions, args.big_group)
     else:
         result = latency(args.edges, args.trials, args.hub_trials, args.hub_degree)
     print(RESULT + json.dumps(result), flush=True)
@@ -492,7 +783,7 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def report(rows: list[dict], lat: dict | None, started: float) -> str:
+def report(rows: list[dict], lat: dict | None, started: float, stale_runs=()) -> str:
     lines = [
         "| users | graph | edges | max degree | recompute s (read / compute / write) "
         "| scipy floor s | ratio | peak MB ours | peak MB floor | sample check |",
@@ -522,7 +813,23 @@ def report(rows: list[dict], lat: dict | None, started: float) -> str:
                 f"{statistics.median([t['accept_s'] for t in trials]) if trials else 0:.3f} s)"
             )
         lines.append(f"- Timeouts: {lat['failures']}")
+    for run in stale_runs:
+        joins = run["big_group_joins"]
+        settle = "never (timeout)" if run["settle_s"] is None else f"{run['settle_s']:.1f} s"
+        lines += [
+            "",
+            f"- Staleness, {run['kind']} graph, {run['n']:,} members, {run['edges']:,} "
+            f"connections, {run['groups']} groups ({run['seats']:,} seats): "
+            f"{sum(run['actions'].values())} actions in {run['actions_s']:.1f} s "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(run['actions'].items()))}); worker "
+            f"settled {settle} after the last; **{run['stale_members']} members stale**, "
+            f"{run['rank_gaps']} lists with rank gaps. Recompute with groups, cities and "
+            f"needs: {run['recompute_with_side_s']:.1f} s.",
+            f"- Joining the {run['big_group_size']:,}-member group marks "
+            + ", ".join(f"{j['marked']:,} lists ({j['seconds']:.2f} s)" for j in joins),
+        ]
     lines.append("")
+    lines.append(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.")
     lines.append(
         f"Total benchmark time {time.perf_counter() - started:.0f} s; "
         f"{os.cpu_count()} cores; PostgreSQL and Redis on the same machine."
@@ -542,6 +849,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--hub-trials", type=int, default=5)
     parser.add_argument("--hub-degree", type=int, default=5000)
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--staleness-sizes", default="20000", help="graphs for the staleness check ('' skips)"
+    )
+    parser.add_argument("--staleness-kind", default="community", choices=["community", "pa"])
+    parser.add_argument("--actions", type=int, default=200, help="actions per staleness run")
+    parser.add_argument("--big-group", type=int, default=5000)
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench-suggestions.md"))
     args = parser.parse_args(argv)
     setup_django()  # refuses a database that is not a benchmark's before any child starts
@@ -552,6 +865,7 @@ def main(argv: list[str]) -> None:
     started = time.perf_counter()
     rows = []
     lat = None
+    stale_runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="gilda-bench-") as work:
         for n in sizes:
             for kind in kinds:
@@ -585,7 +899,16 @@ def main(argv: list[str]) -> None:
                 "--hub-degree",
                 str(args.hub_degree),
             )
-    text = report(rows, lat, started)
+        for size in [int(x) for x in args.staleness_sizes.split(",") if x]:
+            log(f"staleness: {args.staleness_kind} graph, {size:,} users, {args.actions} actions")
+            stale_runs.append(
+                run_child(
+                    "staleness", "--kind", args.staleness_kind, "--n", str(size),
+                    "--actions", str(args.actions), "--big-group", str(args.big_group),
+                )
+            )  # fmt: skip
+            log(f"  {stale_runs[-1]['stale_members']} members stale after the worker settled")
+    text = report(rows, lat, started, stale_runs)
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -594,6 +917,10 @@ def main(argv: list[str]) -> None:
         f"`make bench-suggestions` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n{text}\n"
     )
     log(f"written to {out}")
+    for run in stale_runs:
+        if run["stale_members"] or run["rank_gaps"] or run["settle_s"] is None:
+            print(json.dumps(run["stale_examples"]), file=sys.stderr)
+            raise SystemExit("[bench] stored suggestions are stale after the worker settled")
     for row in rows:
         if row["sample_mismatches"]:
             print(json.dumps(row["mismatch_examples"]), file=sys.stderr)

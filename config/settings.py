@@ -340,5 +340,6 @@ CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
 # A request to someone who was already asked within these days is recorded, but not notified:
 # send-and-withdraw cycles would otherwise flood them.
 CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7)
-# People you may know: rows stored per member.
-CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 20)
+# People you may know: rows stored per member (20 are shown: the spare ones refill the list at
+# once after a dismissal or a request, before the worker recomputes it).
+CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 30)

@@ -1,4 +1,4 @@
-"""The connections app: listens to group membership changes by label."""
+"""The connections app: listens to group membership, profile and account changes by label."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -9,12 +9,18 @@ class ConnectionsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from connections.signals import membership_changed
+        from connections import signals
 
-        # By label: the layer below is not imported to listen to it.
-        post_save.connect(membership_changed, sender="groups.Membership", dispatch_uid="conn-join")
-        post_delete.connect(
-            membership_changed, sender="groups.Membership", dispatch_uid="conn-leave"
-        )
+        # By label: the layers below are not imported to listen to them.
+        for signal, receiver, sender, uid in (
+            (post_save, signals.membership_changed, "groups.Membership", "conn-join"),
+            (post_delete, signals.membership_changed, "groups.Membership", "conn-leave"),
+            (pre_save, signals.remember_ranked_profile_change, "profiles.Profile", "conn-p0"),
+            (post_save, signals.profile_saved, "profiles.Profile", "conn-p1"),
+            (pre_save, signals.remember_ranked_user_change, "profiles.User", "conn-u0"),
+            (post_save, signals.user_saved, "profiles.User", "conn-u1"),
+            (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
+        ):
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
@@ -32,6 +32,23 @@ def lock_pair(a_id: int, b_id: int) -> None:
     """Serialise every change between two members: lock both user rows, lowest id first,
     so A→B and B→A arriving together queue up instead of deadlocking."""
     list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
+
+
+# Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh,
+# a rescore, a range recompute and a request's drop never interleave their writes for the
+# same member. Always taken before the member's stale mark, in sorted order.
+LOCK_BUCKET_BITS = 10
+LOCK_NAMESPACE = 4242
+
+
+def lock_users(user_ids) -> None:
+    """Take the advisory locks of these members' buckets (PostgreSQL), in a fixed order."""
+    if connection.vendor != "postgresql":
+        return
+    buckets = sorted({int(pk) >> LOCK_BUCKET_BITS for pk in user_ids})
+    with connection.cursor() as cursor:
+        for bucket in buckets:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, bucket])
 
 
 class ConnectionQuerySet(models.QuerySet):
@@ -304,6 +321,8 @@ class ConnectionRequest(models.Model):
             except IntegrityError:
                 # Another open request for the pair appeared (only possible without locks).
                 return cls.objects.pending_between(sender.pk, recipient.pk).first()
+            # An open request excludes the pair from suggestions both ways.
+            Suggestion.drop_pair(sender.pk, recipient.pk)
             if request.is_repeat():
                 return request
             Notification.send(
@@ -341,7 +360,15 @@ class ConnectionRequest(models.Model):
 
     def decline(self) -> bool:
         with transaction.atomic():
-            return self._close(self.Status.DECLINED)
+            return self._close_reopening_suggestions(self.Status.DECLINED)
+
+    def _close_reopening_suggestions(self, status: str) -> bool:
+        """A declined or withdrawn request no longer excludes the pair: both may be
+        suggested to each other again."""
+        closed = self._close(status)
+        if closed:
+            mark_stale(self.sender_id, self.recipient_id)
+        return closed
 
     def ignore(self) -> bool:
         return bool(
@@ -352,7 +379,7 @@ class ConnectionRequest(models.Model):
 
     def withdraw(self) -> bool:
         with transaction.atomic():
-            return self._close(self.Status.WITHDRAWN)
+            return self._close_reopening_suggestions(self.Status.WITHDRAWN)
 
 
 class Block(AccountBlock):
@@ -375,9 +402,7 @@ class Block(AccountBlock):
             ConnectionRequest.objects.pending_between(blocker.pk, blocked.pk).update(
                 status=ConnectionRequest.Status.DECLINED, decided_at=timezone.now()
             )
-            Suggestion.objects.filter(
-                Q(user=blocker, candidate=blocked) | Q(user=blocked, candidate=blocker)
-            ).delete()
+            Suggestion.drop_pair(blocker.pk, blocked.pk)
             mark_stale_after_graph_change(blocker.pk, blocked.pk)
         return block
 
@@ -429,6 +454,28 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.candidate_id} #{self.rank}"
+
+    @classmethod
+    def drop(cls, user_id: int, candidate_id: int) -> bool:
+        """Take candidate_id out of user_id's stored list at once and close the rank gap:
+        the spare rows beyond those shown move up, so the list stays full until the worker
+        refills it (the caller marks user_id stale)."""
+        lock_users([user_id])
+        row = cls.objects.filter(user_id=user_id, candidate_id=candidate_id).first()
+        if row is None:
+            return False
+        row.delete()
+        cls.objects.filter(user_id=user_id, rank__gt=row.rank).update(rank=F("rank") - 1)
+        return True
+
+    @classmethod
+    def drop_pair(cls, a_id: int, b_id: int) -> None:
+        """Neither may be suggested to the other any more (a request, a block): both lists
+        lose the other at once, and both are refilled by the worker."""
+        lock_users([a_id, b_id])
+        cls.drop(a_id, b_id)
+        cls.drop(b_id, a_id)
+        mark_stale(a_id, b_id)
 
 
 class Dismissal(models.Model):
@@ -516,7 +563,31 @@ def mark_stale(*user_ids: int) -> None:
     OutboxTask.enqueue("connections.tasks.refresh_stale_suggestions", key="suggestions-refresh")
 
 
+def mark_candidate_changed(user_id: int, group_id: int | None = None) -> None:
+    """Something others rank this member by changed: their profile (group_id None), or
+    their seat in group_id. The editor's own list is refreshed; a worker then finds whose
+    lists the change can move (connections.tasks.candidate_changed), since that takes a
+    look around the member that a request should not wait for."""
+    mark_stale(user_id)
+    scope = "profile" if group_id is None else f"group-{group_id}"
+    OutboxTask.enqueue(
+        "connections.tasks.candidate_changed",
+        user_id,
+        group_id,
+        key=f"suggestions-candidate-{user_id}-{scope}",
+    )
+
+
 def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:
-    """An edge a–b appeared or vanished: a, b and their connections may see new or lost
-    mutual counts."""
-    mark_stale(a_id, b_id, *connected_ids(a_id), *connected_ids(b_id))
+    """An edge a–b appeared or vanished: a's and b's lists are recomputed; for every other
+    member only one pair can have changed (b's mutual count with a's connections, and the
+    reverse), so a worker rescores that pair in their stored lists
+    (connections.tasks.rescore_candidate, reading the connections when it runs)."""
+    mark_stale(a_id, b_id)
+    for candidate, via in ((b_id, a_id), (a_id, b_id)):
+        OutboxTask.enqueue(
+            "connections.tasks.rescore_candidate",
+            candidate,
+            via,
+            key=f"suggestions-rescore-{candidate}-via-{via}",
+        )

@@ -1,13 +1,75 @@
-"""Receivers that mark suggestions stale when group membership changes."""
+"""Receivers that keep suggestions fresh when something the ranking reads changes in a lower
+layer: a seat in a group, a profile field, an account's active flag. Connected by label in
+ConnectionsConfig.ready, so the lower layers never import this one."""
 
 from django.db.models.signals import post_save
 
-from connections.models import mark_stale
+from connections import suggestion_graph
+from connections.models import Suggestion, connected_ids, mark_candidate_changed, mark_stale
+from groups.models import Membership
+
+# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
+# (co-attendance at meetups, say) adds its receiver here and its field to the side data.
+RANKED_PROFILE_FIELDS = ("geoname_id", "location_visibility", "sector_id", "needs", "offers")
+RANKED_USER_FIELDS = ("is_active",)
 
 
 def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
-    """Joining or leaving a group changes the member's shared groups and co-members.
-    A role change (post_save without created) changes nothing the engine reads."""
+    """Joining or leaving a group changes the member's shared groups and co-members, for
+    the member and for the group's members. A role change (post_save without created)
+    changes nothing the engine reads."""
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
-    mark_stale(instance.user_id)
+    mark_candidate_changed(instance.user_id, instance.group_id)
+    # Crossing the size above which co-members stop being candidates (either way) changes
+    # every member's candidates. Counted here, after the change, so the change that crosses
+    # sees it (a rare event: one mark per member).
+    members = Membership.objects.filter(group_id=instance.group_id)
+    if members.count() in (suggestion_graph.BIG_GROUP, suggestion_graph.BIG_GROUP + 1):
+        mark_stale(*members.values_list("user_id", flat=True))
+
+
+def _ranked_fields_changed(instance, fields, update_fields) -> bool:
+    if instance._state.adding or instance.pk is None:
+        return False
+    names = set(fields) | {f.removesuffix("_id") for f in fields}
+    if update_fields is not None and not (set(update_fields) & names):
+        return False
+    before = type(instance)._base_manager.filter(pk=instance.pk).values(*fields).first()
+    return before is not None and any(before[f] != getattr(instance, f) for f in fields)
+
+
+def remember_ranked_profile_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """pre_save: one query by primary key, and only when the save may touch a ranked field
+    (a login's last_login update does not)."""
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, RANKED_PROFILE_FIELDS, update_fields
+        )
+
+
+def remember_ranked_user_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, RANKED_USER_FIELDS, update_fields
+        )
+
+
+def profile_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        mark_candidate_changed(instance.user_id)
+
+
+def user_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        mark_candidate_changed(instance.pk)
+
+
+def user_deleted(sender, instance, **kwargs) -> None:
+    """pre_delete: a deleted account takes its connections and rows with it by cascade, not
+    through Connection.remove: its connections' lists lose mutual counts through it, and
+    the lists holding it lose a row."""
+    holders = Suggestion.objects.filter(candidate_id=instance.pk).values_list("user_id", flat=True)
+    mark_stale(*(connected_ids(instance.pk) | set(holders)))

@@ -86,6 +86,26 @@ def _copy_pairs(sql: str) -> tuple[np.ndarray, np.ndarray]:
     return rows["a"].astype(np.int64), rows["b"].astype(np.int64)
 
 
+def packed_rows(
+    sql: str, params: Sequence, columns: str, row: np.dtype, order: str = ""
+) -> np.ndarray:
+    """The rows of a query (PostgreSQL) as a numpy record array, sent as ONE bytea: each row
+    packed with int8send/int4send (`columns`, matching the big-endian `row`) and joined by
+    string_agg. One value instead of a wire message per row: 150,000 rows in tens of ms."""
+    with connection.cursor() as cursor:
+        # Only the caller's fixed SQL and %s placeholders, never a value.
+        order_by = f" ORDER BY {order}" if order else ""
+        cursor.execute(
+            f"SELECT string_agg({columns}, ''::bytea{order_by}) FROM ({sql}) q",  # nosec B608
+            params,
+        )
+        packed = cursor.fetchone()[0]
+    return np.frombuffer(bytes(packed or b""), dtype=row)
+
+
+_PACKED_PAIR = np.dtype([("a", ">i8"), ("b", ">i8")])
+
+
 def _fetch_pairs(sql: str, params: Sequence = ()) -> tuple[np.ndarray, np.ndarray]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -104,7 +124,7 @@ def in_list(ids: np.ndarray) -> tuple[str, list]:
     return f"IN ({','.join('%s' for _ in ids)})", list(map(int, ids))
 
 
-def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(ids) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -113,14 +133,21 @@ def _edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for start in range(0, len(ids), 10000):
         chunk = ids[start : start + 10000]
         fragment, params = in_list(chunk)
-        a, b = _fetch_pairs(
-            # Only in_list's %s placeholders are interpolated, never a value.
+        # Only in_list's %s placeholders are interpolated, never a value.
+        sql = (
             "SELECT user_low_id, user_high_id FROM connections_connection "  # nosec B608
             f"WHERE user_low_id {fragment} UNION "
             "SELECT user_low_id, user_high_id FROM connections_connection "
-            f"WHERE user_high_id {fragment}",
-            params + params,
+            f"WHERE user_high_id {fragment}"
         )
+        if is_postgres():
+            pairs = packed_rows(
+                sql, params + params, "int8send(user_low_id) || int8send(user_high_id)",
+                _PACKED_PAIR,
+            )  # fmt: skip
+            a, b = pairs["a"].astype(np.int64), pairs["b"].astype(np.int64)
+        else:
+            a, b = _fetch_pairs(sql, params + params)
         parts_a.append(a)
         parts_b.append(b)
     low, high = np.concatenate(parts_a), np.concatenate(parts_b)
@@ -191,10 +218,10 @@ def load_full_graph(extra_ids=()) -> Graph:
 def load_graph_around(user_ids: np.ndarray) -> Graph:
     """Just the edges needed for the two-hop counts of user_ids: theirs and their
     neighbours'. Every row for user_ids and their neighbours is complete."""
-    low, high = _edges_touching(user_ids)
+    low, high = edges_touching(user_ids)
     neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
-    low2, high2 = _edges_touching(neighbours)
     extra = np.concatenate([user_ids, co_member_ids(user_ids)])
+    low2, high2 = edges_touching(neighbours)
     return Graph.from_edges(
         np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
     )
@@ -206,7 +233,12 @@ class SideData:
 
     memberships: sparse.csr_matrix  # members × groups (small groups only)
     all_memberships: sparse.csr_matrix  # members × groups, for counting shared groups
-    city: np.ndarray  # 0 = unknown or shown as region only (the flag must not reveal it)
+    # The city others may see: 0 = unknown or shown as region only, so a hidden city never
+    # moves anyone else's list (the order would reveal it).
+    city: np.ndarray
+    # The member's own city, whatever they show: it ranks only their own list, against
+    # the cities others show.
+    own_city: np.ndarray
     sector: np.ndarray  # 0 = unknown
     needs: sparse.csr_matrix  # members × words
     offers: sparse.csr_matrix
@@ -224,8 +256,9 @@ def lookup_ids(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def load_side_data(graph: Graph, full: bool) -> SideData:
     ids = graph.ids
     n = len(ids)
-    # Filtering in SQL pays only while the id list fits in one statement.
-    full = full or (not is_postgres() and n > 5000)
+    # Filtering in SQL pays only while the id list is short (PostgreSQL: sending 20,000 ids
+    # costs more than reading every row; SQLite: the statement must fit).
+    full = full or n > 5000
     where, params = ("", []) if full else in_list(ids)
 
     def rows(sql_all: str, sql_some: str) -> list[tuple]:
@@ -259,14 +292,17 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
 
     profiles = rows(
         "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.geoname_id, 0), "
+        "COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id",
         "SELECT p.user_id, CASE WHEN p.location_visibility = 'city' "
-        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.sector_id, 0), p.needs, "
+        "THEN COALESCE(p.geoname_id, 0) ELSE 0 END, COALESCE(p.geoname_id, 0), "
+        "COALESCE(p.sector_id, 0), p.needs, "
         "p.offers, u.is_active FROM profiles_profile p JOIN profiles_user u ON u.id = p.user_id "
         "WHERE p.user_id {in}",
     )
     city = np.zeros(n, dtype=np.int64)
+    own_city = np.zeros(n, dtype=np.int64)
     sector = np.zeros(n, dtype=np.int64)
     inactive = np.zeros(n, dtype=bool)
     vocabulary: dict[str, int] = {}
@@ -277,8 +313,9 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         for row, position, ok in zip(profiles, positions, found, strict=True):
             if not ok:
                 continue
-            _uid, geoname, sector_id, needs, offers, active = row
+            _uid, geoname, own_geoname, sector_id, needs, offers, active = row
             city[position] = geoname
+            own_city[position] = own_geoname
             sector[position] = sector_id
             inactive[position] = not active
             for text, out_rows, out_cols in (
@@ -302,6 +339,7 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         memberships=memberships,
         all_memberships=all_memberships,
         city=city,
+        own_city=own_city,
         sector=sector,
         needs=words(need_rows, np.asarray(need_cols, dtype=np.int64)),
         offers=words(offer_rows, np.asarray(offer_cols, dtype=np.int64)),

@@ -17,14 +17,25 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count, Min, Q
 from scipy import sparse
 
-from connections.models import Dismissal, StaleSuggestions, Suggestion
+from connections.models import (
+    Block,
+    ConnectionRequest,
+    Dismissal,
+    StaleSuggestions,
+    Suggestion,
+    connected_ids,
+    lock_users,
+    mark_stale,
+)
 from connections.suggestion_graph import (
     Graph,
     SideData,
     all_user_ids,
     co_member_ids,
+    edges_touching,
     in_list,
     is_postgres,
     load_exclusions,
@@ -32,23 +43,20 @@ from connections.suggestion_graph import (
     load_graph_around,
     load_side_data,
     lookup_ids,
+    packed_rows,
     top_k,
 )
+from groups.models import Membership
 from profiles.models import User
 
 # Mutual counts at or above this share one histogram bucket (and go to the exact sort).
 HISTOGRAM_CAP = 64
-# Tie-breakers after the mutual count, packed in 7 bits: shared groups (up to 15), then the
-# same city and the same sector, then complementary needs and offers.
+# Tie-breaker scores at or above this share one histogram bucket (and go to the exact sort).
 TIE_BREAK_CAP = 128
 BANNED = 1 << 30
 BLOCK_ROWS = 4096
 # A refresh of more members than this reads the whole graph instead of their surroundings.
 FULL_GRAPH_ABOVE = 500
-# Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh
-# and a range recompute never interleave their writes for the same member.
-LOCK_BUCKET_BITS = 10
-LOCK_NAMESPACE = 4242
 
 # Computing --------------------------------------------------------------------------------
 
@@ -88,6 +96,17 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.user)
+
+
+def tie_break_score(shared, same_city, same_sector, complementary):
+    """What decides between equal mutual counts (README, "the rules"): every shared group
+    outweighs all the rest (8 points each, no cap), then the same city and the same sector
+    (2 each), then complementary needs and offers (1)."""
+    return (
+        np.asarray(shared, dtype=np.int64) * 8
+        + (np.asarray(same_city, dtype=np.int64) + np.asarray(same_sector, dtype=np.int64)) * 2
+        + np.asarray(complementary, dtype=np.int64)
+    )
 
 
 def split_at_threshold(
@@ -179,24 +198,26 @@ def compute_block(
         if side.all_memberships.nnz:
             seats = side.all_memberships
             shared = np.asarray(seats[user_index].multiply(seats[col]).sum(axis=1)).ravel()
-        same_city = (side.city[user_index] == side.city[col]) & (side.city[col] != 0)
+        same_city = (side.own_city[user_index] == side.city[col]) & (side.city[col] != 0)
         same_sector = (side.sector[user_index] == side.sector[col]) & (side.sector[col] != 0)
         if side.needs.nnz and side.offers.nnz:
             they_help = side.needs[user_index].multiply(side.offers[col]).sum(axis=1)
             we_help = side.offers[user_index].multiply(side.needs[col]).sum(axis=1)
             complementary = (np.asarray(they_help).ravel() + np.asarray(we_help).ravel()) > 0
-    tie_break = (
-        np.minimum(shared, 15) * 8
-        + (same_city.astype(np.int64) + same_sector) * 2
-        + complementary.astype(np.int64)
-    )
+    tie_break = tie_break_score(shared, same_city, same_sector, complementary)
+    capped = np.minimum(np.where(tie, tie_break, 0), TIE_BREAK_CAP - 1)
     sure2, tie2, need = split_at_threshold(
-        local_row, np.where(tie, tie_break, 0), np.where(need > 0, need, 0), TIE_BREAK_CAP
+        local_row, capped, np.where(need > 0, need, 0), TIE_BREAK_CAP
     )
+    # As with the mutual counts: ties in the top bucket go to the exact sort (no cap on the
+    # number of shared groups).
+    sure2 |= tie2 & (capped == TIE_BREAK_CAP - 1)
+    tie2 &= capped < TIE_BREAK_CAP - 1
     chosen = np.flatnonzero(sure | (tie & sure2))
     chosen = np.union1d(chosen, first_per_row(local_row, tie & tie2, need))
-    score = mutual[chosen] * TIE_BREAK_CAP + tie_break[chosen]
-    order = chosen[np.lexsort((col[chosen], -score, local_row[chosen]))]
+    order = chosen[
+        np.lexsort((col[chosen], -tie_break[chosen], -mutual[chosen], local_row[chosen]))
+    ]
     chosen_rows = local_row[order]
     position = np.arange(len(order)) - np.searchsorted(chosen_rows, chosen_rows, side="left")
     order, position = order[position < k], position[position < k]
@@ -285,16 +306,6 @@ def _binary_copy_payload(rows: Rows, now: datetime) -> bytes:
     return header + table.tobytes() + struct.pack(">h", -1)
 
 
-def lock_users(user_ids: Iterable[int]) -> None:
-    """Take the advisory locks of these members' buckets (PostgreSQL), in a fixed order."""
-    if not is_postgres():
-        return
-    buckets = sorted({int(pk) >> LOCK_BUCKET_BITS for pk in user_ids})
-    with connection.cursor() as cursor:
-        for bucket in buckets:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, bucket])
-
-
 def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None = None) -> int:
     """Replace the suggestions of user_ids with rows, atomically (call inside atomic())."""
     now = datetime.now(UTC)
@@ -381,6 +392,225 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
         return written
 
 
+def _pair_scores(candidate: int, viewers: np.ndarray) -> "PairScores":
+    """For each viewer, the row candidate would have in their list now (or not eligible):
+    the same rules as compute_block, for one column."""
+    neighbours = np.fromiter(connected_ids(candidate), dtype=np.int64)
+    # Either seed set gives every edge A[viewers] · A[candidate] needs (see the README).
+    seeds = viewers if len(viewers) < len(neighbours) else neighbours
+    low, high = edges_touching(np.unique(np.concatenate([seeds, [candidate]])))
+    graph = Graph.from_edges(low, high, extra_ids=np.concatenate([viewers, [candidate]]))
+    at, c = graph.index_of(viewers), int(graph.index_of(np.asarray([candidate]))[0])
+    adjacency = graph.adjacency
+    mutual = np.asarray((adjacency[at] @ adjacency[c].T).todense()).ravel()
+    connected = np.asarray(adjacency[at, c].todense()).ravel() > 0
+    side_ids = np.unique(np.concatenate([viewers, [candidate]]))
+    side = load_side_data(Graph(ids=side_ids, adjacency=None), full=False)
+    sat, sc = np.searchsorted(side_ids, viewers), int(np.searchsorted(side_ids, candidate))
+
+    def column(left, right) -> np.ndarray:
+        return np.asarray((left[sat] @ right[sc].T).todense()).ravel()
+
+    co_member = column(side.memberships, side.memberships)
+    shared = column(side.all_memberships, side.all_memberships)
+    same_city = (side.own_city[sat] == side.city[sc]) & (side.city[sc] != 0)
+    same_sector = (side.sector[sat] == side.sector[sc]) & (side.sector[sc] != 0)
+    complementary = (column(side.needs, side.offers) + column(side.offers, side.needs)) > 0
+    excluded = np.isin(viewers, np.fromiter(excluded_viewers(candidate, viewers), np.int64))
+    eligible = ~connected & ~excluded & ((mutual > 0) | (co_member > 0)) & ~side.inactive[sc]
+    return PairScores(
+        eligible, mutual.astype(np.int64), shared.astype(np.int64), same_city, same_sector,
+        complementary,
+    )  # fmt: skip
+
+
+@dataclass
+class PairScores:
+    """One candidate's row in each viewer's list, as parallel arrays aligned with viewers."""
+
+    eligible: np.ndarray
+    mutual: np.ndarray
+    shared: np.ndarray
+    same_city: np.ndarray
+    same_sector: np.ndarray
+    complementary: np.ndarray
+
+    def row(self, i: int) -> tuple | None:
+        if not self.eligible[i]:
+            return None
+        return (
+            int(self.mutual[i]), int(self.shared[i]), bool(self.same_city[i]),
+            bool(self.same_sector[i]), bool(self.complementary[i]),
+        )  # fmt: skip
+
+
+def excluded_viewers(candidate: int, viewers: np.ndarray) -> set[int]:
+    """Viewers for whom candidate is excluded: an open request or a block either way, or
+    their dismissal of candidate."""
+    found = set()
+    for sender, recipient in (
+        ConnectionRequest.objects.pending()
+        .filter(Q(sender_id=candidate) | Q(recipient_id=candidate))
+        .values_list("sender_id", "recipient_id")
+    ):
+        found |= {sender, recipient}
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=candidate) | Q(blocked_id=candidate)
+    ).values_list("blocker_id", "blocked_id"):
+        found |= {blocker, blocked}
+    found |= set(Dismissal.objects.filter(candidate_id=candidate).values_list("user_id", flat=True))
+    return found & set(viewers.tolist())
+
+
+def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]:
+    """Only the pair (viewer, candidate) changed for these viewers (a connection of the
+    candidate's appeared or went): rescore that one pair and merge it into each stored
+    list, instead of recomputing thousands of lists. A list whose new last place cannot be
+    known without the candidates beyond it is marked stale instead. Returns (lists
+    rewritten, lists marked)."""
+    viewers = np.unique(np.fromiter((int(v) for v in viewers), dtype=np.int64))
+    viewers = viewers[viewers != candidate]
+    if not len(viewers):
+        return 0, 0
+    k = top_k()
+    with transaction.atomic():
+        lock_users(viewers)
+        scores = _pair_scores(candidate, viewers)
+        stored = _stored_lists(viewers)
+        # Only lists that hold the candidate, are not full, or whose last row the candidate
+        # now beats can change: found with array operations, merged one by one.
+        at = np.searchsorted(viewers, stored["user"])
+        count = np.bincount(at, minlength=len(viewers))
+        holds = np.bincount(at[stored["candidate"] == candidate], minlength=len(viewers)) > 0
+        last = np.flatnonzero(np.diff(np.append(at, len(viewers))) != 0)
+        last_mutual = np.full(len(viewers), -1, dtype=np.int64)
+        last_tie = np.zeros(len(viewers), dtype=np.int64)
+        last_id = np.zeros(len(viewers), dtype=np.int64)
+        last_mutual[at[last]] = stored["mutual"][last]
+        last_tie[at[last]] = tie_break_score(
+            stored["shared"][last], stored["city"][last], stored["sector"][last],
+            stored["complement"][last],
+        )  # fmt: skip
+        last_id[at[last]] = stored["candidate"][last]
+        new_tie = tie_break_score(
+            scores.shared, scores.same_city, scores.same_sector, scores.complementary
+        )
+        beats_last = (scores.mutual > last_mutual) | (
+            (scores.mutual == last_mutual)
+            & ((new_tie > last_tie) | ((new_tie == last_tie) & (candidate < last_id)))
+        )
+        maybe = holds | (scores.eligible & ((count < k) | beats_last))
+        starts = np.concatenate([[0], np.cumsum(count)])
+        changed: dict[int, list[tuple]] = {}
+        unknown = []
+        for i in np.flatnonzero(maybe).tolist():
+            part = slice(starts[i], starts[i + 1])
+            rows = list(zip(
+                stored["candidate"][part].tolist(), stored["mutual"][part].tolist(),
+                stored["shared"][part].tolist(), stored["city"][part].astype(bool).tolist(),
+                stored["sector"][part].astype(bool).tolist(),
+                stored["complement"][part].astype(bool).tolist(), strict=True,
+            ))  # fmt: skip
+            merged = merge_one(rows, candidate, scores.row(i), k)
+            if merged is None:
+                unknown.append(int(viewers[i]))
+            elif merged != rows:
+                changed[int(viewers[i])] = merged
+        if changed:
+            ids = np.asarray(sorted(changed), dtype=np.int64)
+            flat = [(v, rank, *row) for v in ids.tolist()
+                    for rank, row in enumerate(changed[v], start=1)]  # fmt: skip
+            # Columns of the new rows (none when every changed list became empty).
+            columns = [np.asarray(c) for c in zip(*flat, strict=True)] or [np.empty(0)] * 8
+            user, rank, cand, mutual, shared, city, sector, complement = columns
+            write(
+                ids,
+                Rows(
+                    user=user.astype(np.int64),
+                    candidate=cand.astype(np.int64),
+                    rank=rank.astype(np.int64),
+                    mutual=mutual.astype(np.int64),
+                    shared_groups=shared.astype(np.int64),
+                    same_city=city.astype(bool),
+                    same_sector=sector.astype(bool),
+                    complementary=complement.astype(bool),
+                ),
+            )
+        if unknown:
+            mark_stale(*unknown)
+    return len(changed), len(unknown)
+
+
+_STORED_ROW = np.dtype(
+    [("user", ">i8"), ("candidate", ">i8"), ("mutual", ">i4"), ("shared", ">i4"),
+     ("flags", ">i4")]
+)  # fmt: skip
+_STORED_PACKED = (
+    "int8send(user_id) || int8send(candidate_id) || int4send(mutual_count::int4) || "
+    "int4send(shared_groups::int4) || int4send(same_city::int4 + 2 * same_sector::int4 "
+    "+ 4 * complementary::int4)"
+)
+
+
+def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
+    """The viewers' stored rows, ordered by viewer and rank, as arrays (on PostgreSQL packed
+    in one value: a hub's 5,000 connections hold 150,000 rows)."""
+    names = ("user", "candidate", "mutual", "shared", "city", "sector", "complement")
+    parts = []
+    for start in range(0, len(viewers), 10000):
+        fragment, params = in_list(viewers[start : start + 10000])
+        # Only in_list's %s placeholders are interpolated, never a value.
+        sql = (
+            "SELECT user_id, candidate_id, mutual_count, shared_groups, same_city, "  # nosec B608
+            f"same_sector, complementary, rank FROM connections_suggestion "
+            f"WHERE user_id {fragment} ORDER BY user_id, rank"
+        )
+        if is_postgres():
+            table = packed_rows(sql, params, _STORED_PACKED, _STORED_ROW, "user_id, rank")
+            flags = table["flags"].astype(np.int64)
+            parts.append(
+                {
+                    "user": table["user"].astype(np.int64),
+                    "candidate": table["candidate"].astype(np.int64),
+                    "mutual": table["mutual"].astype(np.int64),
+                    "shared": table["shared"].astype(np.int64),
+                    "city": flags & 1,
+                    "sector": (flags >> 1) & 1,
+                    "complement": (flags >> 2) & 1,
+                }
+            )
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                table = np.asarray(cursor.fetchall(), dtype=np.int64).reshape(-1, len(names) + 1)
+            parts.append({name: table[:, i] for i, name in enumerate(names)})
+    return {name: np.concatenate([p[name] for p in parts]) for name in names}
+
+
+def _rank_key(row: tuple) -> tuple:
+    candidate, mutual, shared, same_city, same_sector, complementary = row
+    tie_break = int(tie_break_score(shared, same_city, same_sector, complementary))
+    return (-mutual, -tie_break, candidate)
+
+
+def merge_one(rows: list[tuple], candidate: int, score: tuple | None, k: int):
+    """A viewer's stored list (rows of candidate, mutual, shared, city, sector, complementary
+    in rank order) with candidate's row replaced by score (None: no longer a candidate).
+    None when the result cannot be known from the list alone: it was full and the candidate
+    left it or fell past its last place, so someone not stored may belong in it now."""
+    others = [row for row in rows if row[0] != candidate]
+    held = len(others) < len(rows)
+    new = None if score is None else (candidate, *score)
+    if len(rows) < k:
+        # A list that is not full holds every candidate the viewer has.
+        return sorted(others + ([new] if new else []), key=_rank_key)
+    last = _rank_key(rows[-1])
+    if new is not None and (_rank_key(new) < last or (held and rows[-1][0] == candidate
+                                                       and _rank_key(new) == last)):  # fmt: skip
+        return sorted([*others, new], key=_rank_key)[:k]
+    return None if held else rows
+
+
 def user_id_ranges(size: int) -> list[tuple[int, int]]:
     """[lo, hi) ranges of user ids with about `size` members each, covering every id."""
     ids = np.asarray(User.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
@@ -431,5 +661,56 @@ def recompute_all(range_size: int = 20000, progress=None, *, with_side: bool = T
 
 
 def dismiss(user, candidate_id: int) -> None:
-    Dismissal.objects.get_or_create(user=user, candidate_id=candidate_id)
-    Suggestion.objects.filter(user=user, candidate_id=candidate_id).delete()
+    """Never suggest candidate_id to user again: the row goes at once (the spare rows move
+    up), and the worker refills the list."""
+    with transaction.atomic():
+        Dismissal.objects.get_or_create(user=user, candidate_id=candidate_id)
+        if Suggestion.drop(user.pk, candidate_id):
+            mark_stale(user.pk)
+
+
+# Who a change around one member concerns --------------------------------------------------
+
+
+def lists_a_candidate_change_can_move(user_id: int, group_id: int | None = None) -> np.ndarray:
+    """Members whose stored list may change because something others rank user_id by
+    changed (their profile; or, with group_id, their seat in that group).
+
+    Exactly those who could rank user_id at all: members two hops away and co-members of
+    small groups (restricted to the group's members for a seat), each kept only if user_id
+    is in their list now, or could enter it: the list is not full, or user_id's mutual count
+    with them reaches the count of their last row (mutual connections rank first, so a lower
+    count can never enter). A seat in a big group only changes shared-group counts, so its
+    members who are not two hops away are not candidates either way.
+    """
+    k = top_k()
+    graph = load_graph_around(np.asarray([user_id], dtype=np.int64))
+    index = int(np.searchsorted(graph.ids, user_id))
+    two_hop = (graph.adjacency[index] @ graph.adjacency).tocsr()
+    mutual = dict(zip(graph.ids[two_hop.indices].tolist(), two_hop.data.tolist(), strict=True))
+    potential = set(mutual) | set(co_member_ids(np.asarray([user_id])).tolist())
+    neighbours = graph.ids[graph.adjacency[index].indices].tolist()
+    potential -= {user_id, *neighbours}
+    holders = Suggestion.objects.filter(candidate_id=user_id)
+    if group_id is not None:
+        members = set(
+            Membership.objects.filter(group_id=group_id).values_list("user_id", flat=True)
+        )
+        potential &= members
+        holders = holders.filter(user_id__in=members)
+    chosen = set(holders.values_list("user_id", flat=True))
+    candidates = np.asarray(sorted(potential - chosen), dtype=np.int64)
+    full = {}
+    for start in range(0, len(candidates), 10000):
+        chunk = candidates[start : start + 10000].tolist()
+        full.update(
+            (row["user_id"], row["lowest"])
+            for row in Suggestion.objects.filter(user_id__in=chunk)
+            .values("user_id")
+            .annotate(rows=Count("pk"), lowest=Min("mutual_count"))
+            .filter(rows__gte=k)
+        )
+    for pk in candidates.tolist():
+        if pk not in full or mutual.get(pk, 0) >= full[pk]:
+            chosen.add(pk)
+    return np.asarray(sorted(chosen), dtype=np.int64)

@@ -9,7 +9,7 @@ import logging
 from celery import shared_task
 
 from connections import suggestions
-from connections.models import StaleSuggestions
+from connections.models import StaleSuggestions, connected_ids, mark_stale
 from profiles.models import OutboxTask
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,29 @@ def refresh_stale_suggestions(batch: int = StaleSuggestions.REFRESH_BATCH) -> in
     token, user_ids = StaleSuggestions.claim(batch)
     if not user_ids:
         return 0
-    suggestions.refresh_for(user_ids, finish_claim=token)
+    # Wake another worker before computing, so the batches of a big burst run side by side.
     if StaleSuggestions.objects.claimable().exists():
         OutboxTask.enqueue(REFRESH_TASK, key=refresh_key())
+    suggestions.refresh_for(user_ids, finish_claim=token)
     return len(user_ids)
+
+
+@shared_task(time_limit=300)
+def rescore_candidate(candidate_id: int, via_id: int) -> tuple[int, int]:
+    """The connection candidate–via appeared or went (run through the outbox): rescore
+    candidate in the lists of via's connections, as they are now."""
+    viewers = connected_ids(via_id) - {candidate_id}
+    return suggestions.rescore_candidate(candidate_id, viewers)
+
+
+@shared_task(time_limit=300)
+def candidate_changed(user_id: int, group_id: int | None = None) -> int:
+    """A member's profile or seat changed (run through the outbox): mark the lists the
+    change can move, read from the current data, so a late or repeated run is harmless."""
+    affected = suggestions.lists_a_candidate_change_can_move(user_id, group_id)
+    if len(affected):
+        mark_stale(*affected.tolist())
+    return len(affected)
 
 
 @shared_task(time_limit=300)

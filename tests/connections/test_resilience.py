@@ -30,6 +30,7 @@ def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
     Connection.connect(alice, bob)
     Connection.connect(dave, bob)
     StaleSuggestions.objects.all().delete()
+    OutboxTask.objects.all().delete()
     suggestions.refresh_for([alice.pk, dave.pk, bob.pk, carol.pk])
     assert list(dave.suggestions.values_list("candidate_id", flat=True)) == [alice.pk]
 
@@ -37,8 +38,15 @@ def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
         ConnectionRequest.send(carol, dave, "Ciao Davide").accept()
 
     assert Connection.objects.between(carol.pk, dave.pk).exists()
+    # The two ends wait as marks; their connections' rescores wait as outbox intents.
     waiting = set(StaleSuggestions.objects.values_list("user_id", flat=True))
-    assert waiting == {carol.pk, dave.pk, bob.pk}
+    assert waiting == {carol.pk, dave.pk}
+    rescores = OutboxTask.objects.filter(
+        name="connections.tasks.rescore_candidate", state=OutboxTask.State.PENDING
+    )
+    assert sorted(rescores.values_list("args", flat=True)) == sorted(
+        [[carol.pk, dave.pk], [dave.pk, carol.pk]]
+    )
     assert dave.suggestions.get().candidate_id == alice.pk  # not refreshed yet
 
     # The wake-up is a pending, unpublished intent; the suggestions sweep adds no second one.
@@ -48,11 +56,11 @@ def test_accepting_with_the_broker_down_succeeds_and_the_sweep_refreshes_later(
         None,
         "suggestions-refresh",
     )
-    assert sweep_stale_suggestions() == 3
+    assert sweep_stale_suggestions() == 2
     assert OutboxTask.objects.filter(name=intent.name).count() == 1
 
     celery_app.conf.task_always_eager = True  # a broker again (eager stands in for it)
-    assert sweep_outbox(unpublished_after=0) >= 1  # the wake-up, and the request's emails
+    assert sweep_outbox(unpublished_after=0) >= 1  # the wake-up, rescores and the emails
     assert OutboxTask.objects.get(pk=intent.pk).state == "done"
 
     assert not StaleSuggestions.objects.exists()
