@@ -11,10 +11,12 @@ class ConnectionsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from connections.signals import membership_changed
+        from connections.signals import membership_changed, withdraw_suspended_member
+        from profiles.models import member_suspended
 
         # By label: the layer below is not imported to listen to it.
         post_save.connect(membership_changed, sender="groups.Membership", dispatch_uid="conn-join")
         post_delete.connect(
             membership_changed, sender="groups.Membership", dispatch_uid="conn-leave"
         )
+        member_suspended.connect(withdraw_suspended_member, dispatch_uid="conn-suspended")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from profiles.ratelimits import enforce
 from profiles.models import Block as AccountBlock
 from profiles.models import Notification, OutboxTask, User
 
@@ -288,6 +289,7 @@ class ConnectionRequest(models.Model):
             mine = cls.objects.pending().filter(sender=sender, recipient=recipient).first()
             if mine is not None:
                 return mine
+            enforce(sender, "connection_request", cls.objects.filter(sender=sender))
             if cls.sent_this_week(sender) >= cls.weekly_cap_for(sender):
                 raise ConnectionActionError(
                     _(

@@ -1,8 +1,11 @@
-"""Receivers that mark suggestions stale when group membership changes."""
+"""Receivers: suggestions go stale when group membership changes; a suspension withdraws the
+member's open connection requests."""
 
 from django.db.models.signals import post_save
 
-from connections.models import mark_stale
+from django.utils import timezone
+
+from connections.models import ConnectionRequest, mark_stale
 
 
 def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
@@ -11,3 +14,10 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
     mark_stale(instance.user_id)
+
+
+def withdraw_suspended_member(sender, member, **kwargs) -> None:
+    ConnectionRequest.objects.pending().filter(sender=member).update(
+        status=ConnectionRequest.Status.WITHDRAWN, decided_at=timezone.now()
+    )
+    mark_stale(member.pk)

@@ -13,7 +13,6 @@ from groups.models import (
     JoinRequest,
     Membership,
     ModerationLog,
-    PostReport,
     PostRevision,
     Question,
     Vote,
@@ -229,13 +228,3 @@ class VoteAdmin(BoundedIdsAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(PostReport)
-class PostReportAdmin(BoundedIdsAdmin):
-    list_display = ["post", "reason", "reporter", "created_at", "resolved_at", "resolved_by"]
-    list_filter = ["reason", "post__group", ("resolved_at", admin.EmptyFieldListFilter)]
-    search_fields = ["note", "post__title", "post__body", "reporter__email"]
-    raw_id_fields = ["post"]
-    autocomplete_fields = ["reporter", "resolved_by"]
-    list_select_related = ["post", "reporter", "resolved_by"]

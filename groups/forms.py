@@ -9,12 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ids import IdMultipleChoiceField
 from config.markdown import count_links, validate_markdown
-from groups.models import Group, JoinRequest, PostReport, Seat, Sector
+from groups.models import Group, JoinRequest, Seat, Sector
+from groups.models.reports import Decision
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 
 # Paths under gruppi/ that a group's slug must not shadow.
-RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca"}
+RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca", "segnalazioni"}
 
 
 class GroupForm(forms.ModelForm):
@@ -249,6 +250,5 @@ class VoteForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=PostReport.Reason.choices)
-    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.CHOICES)

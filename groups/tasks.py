@@ -24,3 +24,10 @@ def notify_watchers_of_answer(answer_pk: int) -> int:
 def roll_up_group_activity() -> int:
     """Refresh what the group pages' "most active members" read (idempotent)."""
     return GroupActivity.rebuild()
+
+
+@shared_task(acks_late=True, time_limit=120)
+def notify_moderators_of_report(target_type: str, target_id: int, event: str) -> int:
+    from groups.models.reports import notify_moderators_of_report as notify
+
+    return notify(target_type, target_id, event)

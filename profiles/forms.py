@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ids import IdChoiceField, IdMultipleChoiceField, parse_id
 from profiles import gazetteer
-from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, avatar_path
+from profiles.models import (
+    Experience,
+    Profile,
+    Report,
+    Sector,
+    Skill,
+    SpokenLanguage,
+    avatar_path,
+)
 from profiles.uploads import process_avatar, too_large_message
 
 logger = logging.getLogger(__name__)
@@ -352,3 +360,26 @@ class AvatarForm(forms.Form):
         if old and old != profile.avatar.name:
             profile.avatar.storage.delete(old)
         return profile
+
+
+class ReportForm(forms.Form):
+    """A report on anything: a reason, and a note that "something else" requires."""
+
+    reason = forms.ChoiceField(
+        label=_("Why are you reporting it?"),
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        help_text=_("Nobody but the moderators and staff reads it; your name is never shown."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Tell the moderators what is wrong."))
+        return cleaned

@@ -50,3 +50,12 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     request.user.notifications.unread().update(read_at=timezone.now())
     return redirect("notification_list")
+
+
+@require_GET
+def suspension_notice(request: HttpRequest) -> HttpResponse:
+    """Why a suspended member was logged out (refuse_suspended put it in the session)."""
+    notice = request.session.get("suspension")
+    if notice is None:
+        return redirect("home")
+    return render(request, "profiles/suspended.html", {"notice": notice}, status=403)

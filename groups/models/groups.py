@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.markdown import render_markdown
 from groups.models.moderation import Ban, JoinRequest, ModerationLog
 from profiles.models import Notification, OutboxTask, Sector, User
+from profiles.ratelimits import enforce
 
 # "Most active members": helpfulness weighs more than asking.
 ACTIVITY_DAYS = 30
@@ -106,6 +107,15 @@ class Group(models.Model):
         verbose_name=_("creator"),
     )
     is_featured = models.BooleanField(_("featured"), default=False)
+    auto_approve_domains = models.TextField(
+        _("auto-approve verified domains"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Closed groups: join requests from members verified at one of these work email "
+            "domains (one per line, like studio-rossi.it) are approved at once."
+        ),
+    )
     # Maintained with F() in the same transaction as the rows they count.
     member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
     pending_count = models.PositiveIntegerField(_("pending requests"), default=0, editable=False)
@@ -274,6 +284,7 @@ class Group(models.Model):
             raise GroupActionError(_("Your last request was declined recently: try again later."))
         if self.membership_question and not answer.strip():
             raise GroupActionError(_("Please answer the membership question."))
+        enforce(user, "join_request", JoinRequest.objects.filter(user=user))
         try:
             with transaction.atomic():
                 join_request = JoinRequest.objects.create(
@@ -304,9 +315,16 @@ class Group(models.Model):
 
     # Moderation ---------------------------------------------------------------------------
 
-    def log(self, actor, action: str, target=None, reason: str = "") -> "ModerationLog":
+    def log(
+        self, actor, action: str, target=None, reason: str = "", *, automatic: bool = False
+    ) -> "ModerationLog":
         return ModerationLog.objects.create(
-            group=self, actor=actor, action=action, target=target, reason=reason[:500]
+            group=self,
+            actor=actor,
+            action=action,
+            target=target,
+            reason=reason[:500],
+            automatic=automatic,
         )
 
     def remove_member(self, target: "Membership", *, by, reason: str = "") -> bool:

@@ -209,6 +209,10 @@ class ModerationLog(models.Model):
         DEMOTE = "demote", _("Dismissed moderator")
         TRANSFER = "transfer", _("Handed ownership over")
         VISIBILITY = "visibility", _("Changed who can read the group")
+        HIDE = "hide", _("Hid reported content")
+        KEEP = "keep", _("Kept reported content")
+        DELETE = "delete", _("Removed reported content")
+        SUSPEND = "suspend", _("Suspended a member")
 
     group = models.ForeignKey(
         "groups.Group",
@@ -233,6 +237,8 @@ class ModerationLog(models.Model):
         verbose_name=_("member"),
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Done by a rule, not a person: auto-hide after reports, auto-approval by verified domain.
+    automatic = models.BooleanField(_("automatic"), default=False)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -241,4 +247,5 @@ class ModerationLog(models.Model):
         verbose_name_plural = _("moderation log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.target}"
+        actor = _("automatic") if self.automatic else self.actor
+        return f"{self.at:%Y-%m-%d %H:%M} {actor} {self.get_action_display()} {self.target}"

@@ -21,8 +21,8 @@ from groups.views.moderation import (
     member_list,
     moderation_log,
     queue,
-    reports,
 )
+from groups.views.reports import report_comment, report_post, reports, review, review_decide
 from groups.views.qa import (
     accept,
     answer,
@@ -32,7 +32,6 @@ from groups.views.qa import (
     post_delete,
     post_edit,
     post_history,
-    report,
     search,
     thread,
     thread_list,
@@ -65,9 +64,12 @@ __all__ = [
     "post_edit",
     "post_history",
     "queue",
-    "report",
+    "report_comment",
+    "report_post",
     "reports",
     "request_withdraw",
+    "review",
+    "review_decide",
     "search",
     "thread",
     "thread_list",

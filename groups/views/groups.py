@@ -20,6 +20,7 @@ from groups.models import (
     Sector,
     most_active_members,
 )
+from groups.models.reports import open_target_count
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
 
 GROUP_PAGE_SIZE = 24
@@ -104,6 +105,8 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "readable": readable,
         "can_moderate": seat.can_moderate,
     }
+    if seat.can_moderate:
+        context["open_reports"] = open_target_count(user, group)
     if membership is None and user.is_authenticated:
         context["pending_request"] = group.pending_request_of(user)
         context["is_banned"] = group.is_banned(user)
@@ -112,7 +115,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["recent_members"] = group.memberships.select_related("user").order_by(
             "-joined_at", "-pk"
         )[:8]
-        threads = group.posts.alive().questions()
+        threads = group.posts.shown_to(seat).questions()
         accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
         context["recent_threads"] = list(
             threads.select_related("author")

@@ -13,13 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
-from groups.forms import CommentForm, PostBodyForm, QuestionForm, ReportForm, VoteForm
+from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
 from groups.models import (
     SEARCH_CAP,
     Comment,
     GroupActionError,
     Post,
-    PostReport,
     ThreadWatch,
     Vote,
 )
@@ -30,7 +29,7 @@ from groups.views.access import (
     get_post_for_reader,
     get_seat,
 )
-from profiles.models import block_between_exists
+from profiles.models import Report, block_between_exists
 from profiles.models.accounts import blocked_ids
 
 THREAD_PAGE_SIZE = 20
@@ -48,7 +47,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         order = "relevance" if query else "active"
     accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
     threads = (
-        group.posts.alive()
+        group.posts.shown_to(seat)
         .questions()
         .select_related("author")
         .annotate(has_accepted=Exists(accepted))
@@ -207,13 +206,8 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "can_moderate": can_moderate,
         "is_asker": request.user.is_authenticated and question.author_id == request.user.pk,
         "answer_form": answer_form or PostBodyForm(seat=seat),
-        "report_form": ReportForm(),
-        # Translated once, not once per post.
-        "report_reasons": [
-            (value, str(label)) for value, label in ReportForm.base_fields["reason"].choices
-        ],
         "open_reports": (
-            PostReport.objects.filter(post__group=group, resolved_at__isnull=True).count()
+            Report.objects.open().filter(scope=group.notification_scope).count()
             if can_moderate
             else 0
         ),
@@ -411,18 +405,3 @@ def watch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         context["membership"] = seat.membership
         return render(request, "groups/thread.html#watch", context)
     return redirect(question)
-
-
-@login_required
-@require_POST
-def report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    seat, post = get_post_for_participant(request, slug, pk)
-    if post.author_id == request.user.pk:
-        raise PermissionDenied
-    form = ReportForm(request.POST)
-    if form.is_valid():
-        post.report(request.user, seat=seat, **form.cleaned_data)
-        messages.success(request, _("Thank you: the moderators will look at it."))
-    else:
-        messages.error(request, _("Choose a reason for the report."))
-    return redirect(post)
