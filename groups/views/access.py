@@ -64,8 +64,8 @@ def require_verified(request: HttpRequest) -> None:
 
 def get_reported_for_reviewer(request: HttpRequest, word: str, pk: int):
     """(seat, target_type, item) for a reported thing the user reviews: a post or comment of
-    a group they moderate (seat), or for staff a profile (seat None). 404 otherwise, so the
-    queue's addresses say nothing to others."""
+    a group they moderate (seat), or for staff a profile (seat None); like the group pages,
+    404 where the inside is hidden, 403 where it is readable."""
     target_type = URL_KINDS.get(word)
     item = load_target(target_type, pk) if target_type else None
     if item is None:
@@ -76,6 +76,8 @@ def get_reported_for_reviewer(request: HttpRequest, word: str, pk: int):
             raise Http404
         return None, target_type, item
     seat = group.seat_for(request.user)
-    if not seat.can_moderate:
+    if not seat.can_read:
         raise Http404
+    if not seat.can_moderate:
+        raise PermissionDenied
     return seat, target_type, item

@@ -3,6 +3,7 @@ moderator's groups, or one group's) and the inline decisions."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,7 +60,9 @@ def report_form_response(request, form, context, item, *, done_url: str) -> Http
 @require_http_methods(["GET", "POST"])
 def report_post(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, post = get_post_for_participant(request, slug, pk)
-    if post.author_id == request.user.pk or post.is_deleted:
+    if post.author_id == request.user.pk:
+        raise PermissionDenied
+    if post.is_deleted:
         return redirect(post)
     form = ReportForm(request.POST or None)
 
@@ -83,7 +86,7 @@ def report_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     comment.post.group = seat.group
     back = comment.post.get_absolute_url()
     if comment.author_id == request.user.pk:
-        return redirect(back)
+        raise PermissionDenied
     form = ReportForm(request.POST or None)
 
     def file(reason, note):
