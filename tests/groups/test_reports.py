@@ -16,8 +16,12 @@ OLD = timezone.now() - timedelta(days=90)
 
 
 @pytest.fixture
-def veteran(make_user, closed_group):
-    """veteran(n): established members of alice's group who wrote something (full weight)."""
+def veteran(make_user, closed_group, alice):
+    """veteran(n): established members of alice's group who wrote something (full weight),
+    in a thread of their own, so their names appear nowhere near the reported posts."""
+    elsewhere = Post.objects.create(
+        group=closed_group, author=alice, kind="question", title="Presentazioni", body="Ciao!"
+    )
 
     def make(index: int, *, new: bool = False, silent: bool = False):
         user = make_user(
@@ -27,18 +31,10 @@ def veteran(make_user, closed_group):
         )
         closed_group.add_member(user)
         if not silent:
-            Comment.objects.create(
-                post=Post.objects.filter(group=closed_group).first() or _seed(closed_group),
-                author=user,
-                body="Grazie",
-            )
+            Comment.objects.create(post=elsewhere, author=user, body="Piacere")
         return user
 
     return make
-
-
-def _seed(group):
-    return Post.objects.create(group=group, author=group.creator, kind="question", title="Seme", body=".")
 
 
 @pytest.fixture
