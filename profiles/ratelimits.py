@@ -96,3 +96,12 @@ def _default_history(user, kind: str):
     if kind == "report":
         return Report.objects.filter(reporter=user)
     raise ValueError(f"no default history for {kind!r}")
+
+
+def rate_limited(response, limited: "RateLimited | None", request):
+    """The view's response (the form, with what the member typed and the error), as a 429
+    with Retry-After for htmx when a limit refused the write; a plain form error otherwise."""
+    if limited is not None and request.headers.get("HX-Request"):
+        response.status_code = 429
+        response["Retry-After"] = str(limited.retry_after)
+    return response

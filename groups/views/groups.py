@@ -21,6 +21,7 @@ from groups.models import (
     most_active_members,
 )
 from groups.models.reports import open_target_count
+from profiles.ratelimits import RateLimited, rate_limited
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
 
 GROUP_PAGE_SIZE = 24
@@ -185,6 +186,7 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, _("Your request is waiting for the moderators."))
         return redirect(group)
     form = JoinRequestForm(request.POST or None, group=group)
+    limited = None
     if request.method == "POST" and form.is_valid():
         try:
             group.request_to_join(
@@ -194,6 +196,9 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             messages.success(request, _("Request sent. The moderators will reply soon."))
             return _back_to(request, group)
@@ -203,7 +208,8 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
         "is_banned": group.is_banned(request.user),
         "retry_from": group.rejoin_allowed_from(request.user),
     }
-    return render(request, "groups/join.html", context, status=400 if form.errors else 200)
+    response = render(request, "groups/join.html", context, status=400 if form.errors else 200)
+    return rate_limited(response, limited, request)
 
 
 def _back_to(request: HttpRequest, group: Group) -> HttpResponse:

@@ -30,6 +30,7 @@ from groups.views.access import (
     get_seat,
 )
 from profiles.models import Report, block_between_exists
+from profiles.ratelimits import RateLimited, rate_limited
 from profiles.models.accounts import blocked_ids
 
 THREAD_PAGE_SIZE = 20
@@ -132,12 +133,19 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     group = seat.group
     form = QuestionForm(request.POST or None, seat=seat)
     preview = _preview(request, form)
+    limited = None
     if request.method == "POST" and preview is None and form.is_valid():
-        question = Post.ask(group, request.user, seat=seat, **form.cleaned_data)
-        messages.success(request, _("Question published. You will be told about answers."))
-        return redirect(question)
+        try:
+            question = Post.ask(group, request.user, seat=seat, **form.cleaned_data)
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
+        else:
+            messages.success(request, _("Question published. You will be told about answers."))
+            return redirect(question)
     context = {"group": group, "form": form, "preview": preview, "asking": True}
-    return _post_form_response(request, "groups/post_form.html", context, form)
+    response = _post_form_response(request, "groups/post_form.html", context, form)
+    return rate_limited(response, limited, request)
 
 
 @login_required
@@ -245,17 +253,22 @@ def answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404
     form = PostBodyForm(request.POST, seat=seat)
     preview = _preview(request, form)
+    limited = None
     if preview is None and form.is_valid():
         try:
             new = question.answer(request.user, body=form.cleaned_data["body"], seat=seat)
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             messages.success(request, _("Thank you for your answer."))
             return redirect(new)
     context = _thread_context(request, seat, question, answer_form=form)
     context["preview"] = preview
-    return _post_form_response(request, "groups/thread.html", context, form, "answer-preview")
+    response = _post_form_response(request, "groups/thread.html", context, form, "answer-preview")
+    return rate_limited(response, limited, request)
 
 
 @login_required
@@ -265,7 +278,7 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if post.author_id == request.user.pk:
         raise PermissionDenied
     form = VoteForm(request.POST)
-    error = None
+    error = limited = None
     if not form.is_valid():
         error = _("Choose a valid vote.")
     else:
@@ -273,6 +286,8 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             post.vote(request.user, form.cleaned_data["value"], seat=seat)
         except GroupActionError as refused:
             error = str(refused)
+        except RateLimited as refused:
+            error, limited = str(refused), refused
     if request.htmx:
         post.my_vote = (
             Vote.objects.filter(post=post, user=request.user)
@@ -286,7 +301,10 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "membership": seat.membership,
             "vote_error": error,
         }
-        return render(request, "groups/thread.html#vote-box", context, status=400 if error else 200)
+        response = render(
+            request, "groups/thread.html#vote-box", context, status=400 if error else 200
+        )
+        return rate_limited(response, limited, request)
     if error:
         messages.error(request, error)
     return redirect(post)
@@ -347,11 +365,15 @@ def post_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, post = get_post_for_participant(request, slug, pk)
     form = CommentForm(request.POST, seat=seat)
+    limited = None
     if form.is_valid():
         try:
             post.comment(request.user, body=form.cleaned_data["body"], seat=seat)
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             if request.htmx:
                 form = CommentForm(seat=seat)
@@ -367,10 +389,11 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         post.comment_form = form
         context = {"post": post, "group": seat.group, "membership": seat.membership}
         context["can_moderate"] = seat.can_moderate
-        return render(request, "groups/thread.html#comments", context)
+        response = render(request, "groups/thread.html#comments", context)
+        return rate_limited(response, limited, request)
     question = post if post.is_question else post.question
     context = _thread_context(request, seat, question, failed=(post.pk, form))
-    return render(request, "groups/thread.html", context, status=400)
+    return render(request, "groups/thread.html", context, status=400)  # rate limits included
 
 
 @login_required
