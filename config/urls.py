@@ -24,6 +24,7 @@ urlpatterns = [
     # The people pages compose the layers, so they are wired here, above all three.
     path("persone/", group_views.directory, name="directory"),
     path("persone/<id:pk>/", connection_views.profile_detail, name="profile_detail"),
+    path("persone/<id:pk>/segnala/", connection_views.report_member, name="report_member"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
     path("rete/", include("connections.urls")),

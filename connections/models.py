@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from profiles.ratelimits import enforce
 from profiles.models import Block as AccountBlock
 from profiles.models import Notification, OutboxTask, User
+from profiles.ratelimits import enforce
 
 REQUEST_MESSAGE_MAX = 500
 

@@ -2,7 +2,6 @@
 member's open connection requests."""
 
 from django.db.models.signals import post_save
-
 from django.utils import timezone
 
 from connections.models import ConnectionRequest, mark_stale

@@ -14,6 +14,7 @@ from groups.models.reports import Decision
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 
+DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 # Paths under gruppi/ that a group's slug must not shadow.
 RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca", "segnalazioni"}
 
@@ -37,8 +38,10 @@ class GroupForm(forms.ModelForm):
             "description",
             "rules",
             "membership_question",
+            "auto_approve_domains",
         ]
         widgets = {
+            "auto_approve_domains": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 5}),
             "rules": forms.Textarea(attrs={"rows": 5}),
         }
@@ -48,6 +51,26 @@ class GroupForm(forms.ModelForm):
         }
 
     confirm_opening = forms.BooleanField(required=False)
+
+    def clean_auto_approve_domains(self) -> str:
+        from profiles.models import FreeMailDomain
+
+        domains = []
+        for line in self.cleaned_data["auto_approve_domains"].replace(",", "\n").splitlines():
+            domain = line.strip().lower().lstrip("@")
+            if not domain:
+                continue
+            if not DOMAIN_RE.fullmatch(domain):
+                raise forms.ValidationError(
+                    _("“%(domain)s” is not a domain like studio-rossi.it.") % {"domain": domain}
+                )
+            if FreeMailDomain.is_free(domain):
+                raise forms.ValidationError(
+                    _("%(domain)s is a free-mail domain: anyone can have an address there.")
+                    % {"domain": domain}
+                )
+            domains.append(domain)
+        return "\n".join(dict.fromkeys(domains))
 
     def __init__(self, *args, can_change_visibility: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

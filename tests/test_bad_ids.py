@@ -10,7 +10,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.ids import IdConverter, parse_id
 from groups.models import Post
-from profiles.models import Report
 
 BAD_IDS = ["99999999999999999999", "-1", "abc"]
 PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")

@@ -217,7 +217,12 @@ class Group(models.Model):
 
     def _check_may_join(self, user) -> None:
         if self.bans.filter(user=user).exists():
-            raise GroupActionError(_("You cannot join this group."))
+            raise GroupActionError(
+                _(
+                    "The moderators of this group banned you: you cannot join it or ask to "
+                    "join it again."
+                )
+            )
         if self.memberships.filter(user=user).exists():
             raise GroupActionError(_("You are already a member of this group."))
 
@@ -299,7 +304,17 @@ class Group(models.Model):
             if existing is None:
                 raise
             return existing
+        if user.verified_domain and user.verified_domain in self.auto_approved_domains():
+            join_request.approve(by=None, verified_domain=user.verified_domain)
         return join_request
+
+    def auto_approved_domains(self) -> set[str]:
+        """The work domains whose verified members are let in without review."""
+        return {
+            line.strip().lower().lstrip("@")
+            for line in self.auto_approve_domains.replace(",", "\n").splitlines()
+            if line.strip()
+        }
 
     def leave(self, user) -> bool:
         with transaction.atomic():

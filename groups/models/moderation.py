@@ -100,18 +100,35 @@ class JoinRequest(models.Model):
         self.refresh_from_db(fields=["status", "decided_by", "decided_at", "reason"])
         return bool(changed)
 
-    def approve(self, *, by) -> bool:
-        """Approve and seat the requester. False if someone else decided first."""
+    def approve(self, *, by, verified_domain: str = "") -> bool:
+        """Approve and seat the requester. False if someone else decided first.
+
+        With verified_domain (and by=None), the group's auto-approval rule decided: the log
+        says automatic and the applicant is told why."""
         with transaction.atomic():
             if not self._decide(self.Status.APPROVED, by):
                 return False
             self.group.add_member(self.user)
-            self.group.log(by, ModerationLog.Action.APPROVE, self.user)
+            if verified_domain:
+                self.group.log(
+                    None,
+                    ModerationLog.Action.APPROVE,
+                    self.user,
+                    f"@{verified_domain}",
+                    automatic=True,
+                )
+                message = gettext_noop(
+                    "Your request to join %(group)s was approved automatically: "
+                    "you are verified at @%(domain)s."
+                )
+            else:
+                self.group.log(by, ModerationLog.Action.APPROVE, self.user)
+                message = gettext_noop("Your request to join %(group)s has been approved.")
             Notification.send(
                 self.user,
                 "group-request-approved",
-                gettext_noop("Your request to join %(group)s has been approved."),
-                {"group": self.group.name},
+                message,
+                {"group": self.group.name, "domain": verified_domain},
                 url=self.group.get_absolute_url(),
                 scope=self.group.notification_scope,
             )

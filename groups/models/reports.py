@@ -65,10 +65,7 @@ def counting_reports(item, group: Group):
     holding a seat in the group (a removed or banned reporter stops counting)."""
     seated = Membership.objects.filter(group_id=group.pk, user_id=OuterRef("reporter_id"))
     return (
-        Report.objects.open()
-        .about(target_type_of(item), item.pk)
-        .counting()
-        .filter(Exists(seated))
+        Report.objects.open().about(target_type_of(item), item.pk).counting().filter(Exists(seated))
     )
 
 
@@ -156,9 +153,7 @@ def load_target(target_type: str, target_id: int):
             Post.objects.select_related("group", "author", "question").filter(pk=target_id).first()
         )
     if target_type == COMMENT:
-        return (
-            Comment.objects.select_related("post__group", "author").filter(pk=target_id).first()
-        )
+        return Comment.objects.select_related("post__group", "author").filter(pk=target_id).first()
     if target_type == PROFILE:
         return User.objects.filter(pk=target_id).first()
     return None

@@ -22,7 +22,6 @@ from groups.views.moderation import (
     moderation_log,
     queue,
 )
-from groups.views.reports import report_comment, report_post, reports, review, review_decide
 from groups.views.qa import (
     accept,
     answer,
@@ -38,6 +37,7 @@ from groups.views.qa import (
     vote,
     watch,
 )
+from groups.views.reports import report_comment, report_post, reports, review, review_decide
 
 __all__ = [
     "accept",

@@ -21,8 +21,8 @@ from groups.models import (
     most_active_members,
 )
 from groups.models.reports import open_target_count
-from profiles.ratelimits import RateLimited, rate_limited
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
+from profiles.ratelimits import RateLimited, rate_limited
 
 GROUP_PAGE_SIZE = 24
 

@@ -30,8 +30,8 @@ from groups.views.access import (
     get_seat,
 )
 from profiles.models import Report, block_between_exists
-from profiles.ratelimits import RateLimited, rate_limited
 from profiles.models.accounts import blocked_ids
+from profiles.ratelimits import RateLimited, rate_limited
 
 THREAD_PAGE_SIZE = 20
 ANSWER_PAGE_SIZE = 30

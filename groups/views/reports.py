@@ -144,7 +144,15 @@ def review_decide(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 form.add_error(None, _("Another moderator already decided this report."))
     if request.htmx:
         card = cards_for(
-            [{"target_type": target_type, "target_id": pk, "scope": "", "reports": 0, "since": None}]
+            [
+                {
+                    "target_type": target_type,
+                    "target_id": pk,
+                    "scope": "",
+                    "reports": 0,
+                    "since": None,
+                }
+            ]
         )[0]
         card["decided"] = form.cleaned_data.get("decision") if decided else None
         context = {"card": card, "decision_form": form}

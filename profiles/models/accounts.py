@@ -7,12 +7,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.dispatch import Signal
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
 
 # Sent after a member is suspended: the upper layers withdraw what the member has pending
 # (join and connection requests) and, with hide_content=True, hide what they wrote.
@@ -144,6 +143,16 @@ class User(AbstractUser):
         """Younger than ACCOUNTS_NEW_DAYS: their reports weigh half, their limits are stricter."""
         days = settings.ACCOUNTS_NEW_DAYS
         return self.date_joined > timezone.now() - timedelta(days=days)
+
+    def verify_vat(self, number: str) -> None:
+        """Keep the Partita IVA if its format and check digit are valid (ValueError if not)."""
+        from profiles.models.trust import normalise_vat
+
+        self.vat_number = normalise_vat(number)
+        self.vat_checked_at = timezone.now()
+        User.objects.filter(pk=self.pk).update(
+            vat_number=self.vat_number, vat_checked_at=self.vat_checked_at
+        )
 
     def suspend(self, *, by, reason: str, until=None, hide_content: bool = False) -> bool:
         """Suspend now (or change an existing suspension); False if nothing changed."""

@@ -95,9 +95,7 @@ class Report(models.Model):
         related_name="+",
         verbose_name=_("handled by"),
     )
-    decision = models.CharField(
-        _("decision"), max_length=10, choices=Decision.choices, blank=True
-    )
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -211,7 +209,8 @@ class FreeMailDomain(models.Model):
         self.domain = self.domain.strip().lower().lstrip("@")
         super().save(*args, **kwargs)
         # A domain marked free-mail stops earning the badge at once.
-        User.objects.filter(verified_domain=self.domain).update(verified_domain="")
+        for user in User.objects.filter(verified_domain=self.domain):
+            refresh_verified_domain(user)
 
     @staticmethod
     def is_free(domain: str) -> bool:
@@ -231,13 +230,13 @@ def work_domain_of(email: str) -> str:
 
 def refresh_verified_domain(user: User) -> str:
     """Recompute the member's badge domain from their verified addresses (allauth's), the
-    most recently verified work address first; called whenever an address changes."""
+    most recently added work address first; called whenever an address changes."""
     from allauth.account.models import EmailAddress
 
     domain = ""
     for email in (
         EmailAddress.objects.filter(user=user, verified=True)
-        .order_by("-primary", "-pk")
+        .order_by("-pk")
         .values_list("email", flat=True)
     ):
         domain = work_domain_of(email)

@@ -180,7 +180,9 @@ def test_other_needs_a_note(bob_client, alice, closed_group, question):
     assert response.status_code == 400
     assert 'data-testid="note-error"' in response.content.decode()
     assert not Report.objects.exists()
-    assert bob_client.post(url, {"reason": "other", "note": "Copia un altro post"}).status_code == 302
+    assert (
+        bob_client.post(url, {"reason": "other", "note": "Copia un altro post"}).status_code == 302
+    )
     assert Report.objects.get().note == "Copia un altro post"
 
 
@@ -234,7 +236,9 @@ def test_a_moderator_sees_reports_from_all_their_groups_in_one_queue(
     assert page.count('data-testid="review-card"') == 2
 
 
-def test_outsiders_and_members_cannot_see_the_queue_of_a_group(bob_client, dave_client, closed_group):
+def test_outsiders_and_members_cannot_see_the_queue_of_a_group(
+    bob_client, dave_client, closed_group
+):
     url = reverse("groups:reports", args=[closed_group.slug])
     assert bob_client.get(url).status_code == 403
     assert dave_client.get(url).status_code == 404
@@ -242,7 +246,9 @@ def test_outsiders_and_members_cannot_see_the_queue_of_a_group(bob_client, dave_
     assert b'data-testid="no-reports"' in bob_client.get(reverse("groups:review")).content
 
 
-def test_the_group_page_links_moderators_to_the_reports(spam, veteran, moderator_client, bob_client):
+def test_the_group_page_links_moderators_to_the_reports(
+    spam, veteran, moderator_client, bob_client
+):
     report_as([veteran(1)], spam)
     page = moderator_client.get(spam.group.get_absolute_url()).content.decode()
     assert 'data-testid="group-reports-link"' in page

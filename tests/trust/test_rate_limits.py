@@ -70,7 +70,10 @@ def _world(closed_group, alice, make_user, sector):
     for index in range(6):
         targets.append(
             Group.create_with_owner(
-                alice, name=f"Chiuso {index}", slug=f"chiuso-{index}", sector=sector,
+                alice,
+                name=f"Chiuso {index}",
+                slug=f"chiuso-{index}",
+                sector=sector,
                 visibility=Group.Visibility.CLOSED,
             )
         )
@@ -80,8 +83,9 @@ def _world(closed_group, alice, make_user, sector):
 
     def writer(*, new: bool):
         joined = timezone.now() if new else timezone.now() - timedelta(days=30)
-        user = make_user(f"writer-{'new' if new else 'old'}@example.com", "Scrittore",
-                         date_joined=joined)
+        user = make_user(
+            f"writer-{'new' if new else 'old'}@example.com", "Scrittore", date_joined=joined
+        )
         closed_group.add_member(user)
         return user
 
@@ -150,9 +154,7 @@ def test_staff_are_not_limited(world, staff, closed_group):
     assert rows["comment"](staff).count() == 5
 
 
-def test_limits_are_counted_in_the_database_so_redis_being_down_changes_nothing(
-    world, settings
-):
+def test_limits_are_counted_in_the_database_so_redis_being_down_changes_nothing(world, settings):
     from tests.smtp_server import closed_port
 
     settings.CACHES = {

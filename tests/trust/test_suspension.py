@@ -40,9 +40,7 @@ def test_a_suspended_members_existing_session_is_refused_on_the_next_request(
     assert bob_client.get(reverse("groups:mine")).status_code == 302
 
 
-def test_an_htmx_request_of_a_suspended_member_is_sent_to_the_notice(
-    bob_client, suspended_bob
-):
+def test_an_htmx_request_of_a_suspended_member_is_sent_to_the_notice(bob_client, suspended_bob):
     suspended_bob()
     response = bob_client.get(reverse("groups:list"), HTTP_HX_REQUEST="true")
 
@@ -119,9 +117,7 @@ def test_their_content_can_be_hidden_in_bulk(closed_group, bob, alice, staff):
     assert not others.is_hidden
 
 
-def test_suspended_members_leave_the_directory_and_suggestions(
-    dave, dave_client, bob, staff
-):
+def test_suspended_members_leave_the_directory_and_suggestions(dave, dave_client, bob, staff):
     Profile.objects.filter(user=bob).update(headline="Copywriter")
     Suggestion.objects.create(user=dave, candidate=bob, rank=1, mutual_count=1)
     listed = dave_client.get(reverse("directory"))
