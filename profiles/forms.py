@@ -383,3 +383,25 @@ class ReportForm(forms.Form):
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note", "").strip():
             self.add_error("note", _("Tell the moderators what is wrong."))
         return cleaned
+
+
+class SuspendForm(forms.Form):
+    """Staff's suspension of one or more members, from the admin."""
+
+    reason = forms.CharField(
+        label=_("Reason (the member reads it)"), max_length=500, widget=forms.Textarea
+    )
+    until = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        help_text=_("Empty: until staff lift it. Format: 2026-12-31 18:00."),
+    )
+    hide_content = forms.BooleanField(
+        label=_("Also hide everything they wrote, pending review"), required=False
+    )
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until <= timezone.now():
+            raise forms.ValidationError(_("Choose a moment in the future."))
+        return until
