@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.ids import BoundedIdsAdmin
-from groups.signals import hide_all_content_of, remove_all_content_of
 from groups.models import (
     Answer,
     Ban,
@@ -18,6 +17,7 @@ from groups.models import (
     Question,
     Vote,
 )
+from groups.signals import hide_all_content_of, remove_all_content_of
 from profiles.admin import UserAdmin
 
 
