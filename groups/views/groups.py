@@ -39,7 +39,9 @@ def home_groups(user) -> dict:
         .select_related("sector")
         .order_by("-is_featured", "-member_count", "name")[:6]
     )
-    return {"my_groups": mine, "featured_groups": featured}
+    # Moderators (and staff) see what waits for their review across their groups.
+    reports = open_target_count(user) if user.is_authenticated else 0
+    return {"my_groups": mine, "featured_groups": featured, "reports_to_review": reports}
 
 
 @require_GET
