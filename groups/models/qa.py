@@ -398,6 +398,8 @@ class Post(models.Model):
             raise GroupActionError(_("You cannot vote on your own posts."))
         if self.is_deleted:
             raise GroupActionError(_("This post was deleted."))
+        if self.is_hidden and value:
+            raise GroupActionError(_("Hidden pending review: several members reported it."))
         self._participant(self.group, user, seat)
         if value:
             enforce(user, "vote", Vote.objects.filter(user=user), field="updated_at")
