@@ -22,6 +22,7 @@ from groups.models import (
     ThreadWatch,
     Vote,
 )
+from groups.models.reports import open_target_count
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -29,7 +30,7 @@ from groups.views.access import (
     get_post_for_reader,
     get_seat,
 )
-from profiles.models import Report, block_between_exists
+from profiles.models import block_between_exists
 from profiles.models.accounts import blocked_ids
 from profiles.ratelimits import RateLimited, rate_limited
 
@@ -214,11 +215,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "can_moderate": can_moderate,
         "is_asker": request.user.is_authenticated and question.author_id == request.user.pk,
         "answer_form": answer_form or PostBodyForm(seat=seat),
-        "open_reports": (
-            Report.objects.open().filter(scope=group.notification_scope).count()
-            if can_moderate
-            else 0
-        ),
+        "open_reports": open_target_count(request.user, group) if can_moderate else 0,
     }
 
 
