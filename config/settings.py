@@ -70,13 +70,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "profiles.middleware.refuse_suspended",
     "profiles.middleware.RateLimitedAs429",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.HtmxHistoryMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that a view reading request.user of a suspended member reaches its
+    # process_exception (README, "Trust and safety").
+    "profiles.middleware.RefuseSuspended",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -76,6 +76,9 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
+    ]
     # Suspensions go through the actions (sessions end, requests are withdrawn); the number of
     # a Partita IVA is never shown, even to staff.
     readonly_fields = [
@@ -86,6 +89,11 @@ class UserAdmin(BaseUserAdmin):
         "suspension_reason",
         "suspended_by",
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The add form is Django's own (email and passwords): nothing to show read-only there.
+        return self.readonly_fields if obj is not None else []
+
     # Upper layers add their own (hide or remove a member's content): groups.admin.
     actions = ["suspend_selected", "lift_suspension", "mark_domain_free_mail"]
 
@@ -232,9 +240,6 @@ class FreeMailDomainAdmin(admin.ModelAdmin):
 
     list_display = ["domain", "created_at"]
     search_fields = ["domain"]
-    add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
-    ]
 
 
 @admin.register(Sector)

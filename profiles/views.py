@@ -57,7 +57,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def suspension_notice(request: HttpRequest) -> HttpResponse:
-    """Why a suspended member was logged out (refuse_suspended put it in the session)."""
+    """Why a suspended member was logged out (RefuseSuspended put it in the session)."""
     notice = request.session.get("suspension")
     if notice is None:
         return redirect("home")

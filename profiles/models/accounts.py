@@ -77,7 +77,7 @@ class User(AbstractUser):
     )
 
     # Suspension (staff, from the admin): every session ends on its next request
-    # (profiles.middleware.refuse_suspended) and the member sees why.
+    # (profiles.middleware.RefuseSuspended) and the member sees why.
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
     suspended_until = models.DateTimeField(
         _("suspended until"),

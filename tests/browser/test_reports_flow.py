@@ -16,8 +16,17 @@ pytestmark = pytest.mark.browser
 
 
 def test_three_reports_hide_spam_and_the_moderator_removes_it_and_bans_the_author(
-    live_server, browser, page, screenshot, closed_group, alice, bob, moderator, make_user,
-    log_in, settings,
+    live_server,
+    browser,
+    page,
+    screenshot,
+    closed_group,
+    alice,
+    bob,
+    moderator,
+    make_user,
+    log_in,
+    settings,
 ):
     settings.REPORTS_HIDE_AFTER = 3
     base = live_server.url
