@@ -70,11 +70,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "profiles.middleware.RateLimitedAs429",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.HtmxHistoryMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that a view reading request.user of a suspended member reaches its
+    # process_exception (README, "Trust and safety").
+    "profiles.middleware.RefuseSuspended",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -343,3 +347,21 @@ CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7
 # People you may know: rows stored per member (20 are shown: the spare ones refill the list at
 # once after a dismissal or a request, before the worker recomputes it).
 CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 30)
+
+# Trust and safety (README, "Trust and safety").
+# Accounts younger than this count as new: their reports weigh half, their limits are stricter.
+ACCOUNTS_NEW_DAYS = env_int("ACCOUNTS_NEW_DAYS", 7)
+# Content is hidden pending review once this many distinct reporters (new or silent ones
+# count half) have reported it.
+REPORTS_HIDE_AFTER = env_int("REPORTS_HIDE_AFTER", 3)
+# Writes per member: kind -> ((count, seconds) for new accounts, (count, seconds) for the rest).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "question": ((3, 3600), (10, 3600)),
+    "answer": ((6, 3600), (30, 3600)),
+    "comment": ((10, 3600), (60, 3600)),
+    "vote": ((30, 3600), (200, 3600)),
+    "join_request": ((3, 86400), (10, 86400)),
+    "connection_request": ((5, 3600), (20, 3600)),
+    "report": ((5, 86400), (30, 86400)),
+}

@@ -27,6 +27,7 @@ urlpatterns = [
     path("eventi/", group_views.event_list, name="events"),
     path("eventi/calendario/", group_views.calendar_settings, name="calendar"),
     path("eventi/calendario/<str:token>.ics", group_views.calendar_feed, name="calendar_feed"),
+    path("persone/<id:pk>/segnala/", connection_views.report_member, name="report_member"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
     path("rete/", include("connections.urls")),

@@ -24,3 +24,7 @@ class ConnectionsConfig(AppConfig):
             (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)
+        from connections.signals import withdraw_suspended_member
+        from profiles.models import member_suspended
+
+        member_suspended.connect(withdraw_suspended_member, dispatch_uid="conn-suspended")

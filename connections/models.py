@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from profiles.models import Block as AccountBlock
 from profiles.models import Notification, OutboxTask, User
+from profiles.ratelimits import enforce
 
 REQUEST_MESSAGE_MAX = 500
 
@@ -305,6 +306,7 @@ class ConnectionRequest(models.Model):
             mine = cls.objects.pending().filter(sender=sender, recipient=recipient).first()
             if mine is not None:
                 return mine
+            enforce(sender, "connection_request", cls.objects.filter(sender=sender))
             if cls.sent_this_week(sender) >= cls.weekly_cap_for(sender):
                 raise ConnectionActionError(
                     _(

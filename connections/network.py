@@ -158,6 +158,8 @@ def suggestions_for(user):
     candidate = OuterRef("candidate_id")
     return (
         Suggestion.objects.filter(user=user, candidate__is_active=True)
+        # Suspended members are never suggested (the engine may predate the suspension).
+        .filter(candidate__in=User.objects.not_suspended())
         .exclude(candidate_id__in=Connection.objects.other_ids(user.pk))
         .exclude(block_between_exists(user.pk, "candidate_id"))
         .exclude(pending_request_exists(user.pk, "candidate_id"))

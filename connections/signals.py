@@ -1,11 +1,19 @@
 """Receivers that keep suggestions fresh when something the ranking reads changes in a lower
-layer: a seat in a group, a profile field, an account's active flag. Connected by label in
+layer (a seat in a group, a profile field, an account's active flag), and the one that
+withdraws a suspended member's open connection requests. Connected by label in
 ConnectionsConfig.ready, so the lower layers never import this one."""
 
 from django.db.models.signals import post_save
+from django.utils import timezone
 
 from connections import suggestion_graph
-from connections.models import Suggestion, connected_ids, mark_candidate_changed, mark_stale
+from connections.models import (
+    ConnectionRequest,
+    Suggestion,
+    connected_ids,
+    mark_candidate_changed,
+    mark_stale,
+)
 from groups.models import Membership
 
 # What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
@@ -73,3 +81,10 @@ def user_deleted(sender, instance, **kwargs) -> None:
     the lists holding it lose a row."""
     holders = Suggestion.objects.filter(candidate_id=instance.pk).values_list("user_id", flat=True)
     mark_stale(*(connected_ids(instance.pk) | set(holders)))
+
+
+def withdraw_suspended_member(sender, member, **kwargs) -> None:
+    ConnectionRequest.objects.pending().filter(sender=member).update(
+        status=ConnectionRequest.Status.WITHDRAWN, decided_at=timezone.now()
+    )
+    mark_stale(member.pk)

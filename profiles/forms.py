@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ids import IdChoiceField, IdMultipleChoiceField, parse_id
 from profiles import gazetteer
-from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, avatar_path
+from profiles.models import (
+    Experience,
+    Profile,
+    Report,
+    Sector,
+    Skill,
+    SpokenLanguage,
+    avatar_path,
+)
 from profiles.uploads import process_avatar, too_large_message
 
 logger = logging.getLogger(__name__)
@@ -352,3 +360,48 @@ class AvatarForm(forms.Form):
         if old and old != profile.avatar.name:
             profile.avatar.storage.delete(old)
         return profile
+
+
+class ReportForm(forms.Form):
+    """A report on anything: a reason, and a note that "something else" requires."""
+
+    reason = forms.ChoiceField(
+        label=_("Why are you reporting it?"),
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        required=False,
+        help_text=_("Nobody but the moderators and staff reads it; your name is never shown."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Tell the moderators what is wrong."))
+        return cleaned
+
+
+class SuspendForm(forms.Form):
+    """Staff's suspension of one or more members, from the admin."""
+
+    reason = forms.CharField(
+        label=_("Reason (the member reads it)"), max_length=500, widget=forms.Textarea
+    )
+    until = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        help_text=_("Empty: until staff lift it. Format: 2026-12-31 18:00."),
+    )
+    hide_content = forms.BooleanField(
+        label=_("Also hide everything they wrote, pending review"), required=False
+    )
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is not None and until <= timezone.now():
+            raise forms.ValidationError(_("Choose a moment in the future."))
+        return until

@@ -1,11 +1,14 @@
-"""The identity layer's own pages: language choice and the notification centre."""
+"""The identity layer's own pages: language choice, the notification centre, the suspension
+notice and the Partita IVA check."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -50,3 +53,34 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     request.user.notifications.unread().update(read_at=timezone.now())
     return redirect("notification_list")
+
+
+@require_GET
+def suspension_notice(request: HttpRequest) -> HttpResponse:
+    """Why a suspended member was logged out (RefuseSuspended put it in the session)."""
+    notice = request.session.get("suspension")
+    if notice is None:
+        return redirect("home")
+    return render(request, "profiles/suspended.html", {"notice": notice}, status=403)
+
+
+@login_required
+@require_POST
+def verify_vat(request: HttpRequest) -> HttpResponse:
+    """Check a Partita IVA's format and check digit; the number stays private."""
+    try:
+        request.user.verify_vat(request.POST.get("vat_number", ""))
+    except ValueError:
+        messages.error(
+            request,
+            _("This is not a valid Partita IVA: check the 11 digits and try again."),
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "Partita IVA checked: format and check digit are valid. "
+                "The badge is on your profile."
+            ),
+        )
+    return redirect(request.user.get_absolute_url())

@@ -62,6 +62,13 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits(request, settings):
+    """Rate limits are off unless a test is marked rate_limits: personas are minutes-old
+    accounts, and many tests write more in a second than a new member may in an hour."""
+    settings.RATE_LIMITS_ENABLED = request.node.get_closest_marker("rate_limits") is not None
+
+
 @pytest.fixture(scope="session")
 def password_hash(django_db_setup, django_db_blocker) -> str:
     # Hashing once per session keeps persona creation fast.

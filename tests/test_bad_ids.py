@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.ids import IdConverter, parse_id
-from groups.models import Post, PostReport
+from groups.models import Post
 
 BAD_IDS = ["99999999999999999999", "-1", "abc"]
 PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
@@ -66,7 +66,7 @@ def form_data(value: str) -> dict:
 def thread(closed_group, bob, dave):
     question = Post.ask(closed_group, bob, title="Come si scrive una scheda?", body="Aiuto.")
     closed_group.add_member(dave)
-    PostReport.objects.create(post=question, reporter=dave, reason="spam")
+    question.report(dave, reason="spam")
     return question
 
 

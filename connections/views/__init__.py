@@ -11,7 +11,7 @@ from connections.views.network import (
     suggested_message,
     unblock,
 )
-from connections.views.profiles import PARTS, profile_detail
+from connections.views.profiles import PARTS, profile_detail, report_member
 
 __all__ = [
     "PARTS",
@@ -21,6 +21,7 @@ __all__ = [
     "my_network",
     "profile_detail",
     "remove",
+    "report_member",
     "request_action",
     "suggested_message",
     "unblock",

@@ -25,6 +25,7 @@ from connections.models import (
 )
 from groups.models import Event, Group, Rsvp
 from profiles.models import User
+from profiles.ratelimits import RateLimited, rate_limited
 
 NETWORK_TEMPLATE = "connections/network.html"
 MEMBER_TEMPLATE = "connections/member.html"
@@ -206,17 +207,22 @@ def connect(request: HttpRequest, user_id: int) -> HttpResponse:
         return render(request, MEMBER_TEMPLATE, context)
 
     form = ConnectionRequestForm(request.POST)
-    result = None
+    result, limited = None, None
     if form.is_valid():
         try:
             result = ConnectionRequest.send(request.user, member, form.cleaned_data["message"])
         except ConnectionActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
     if result is None:
         if request.htmx:
-            return render_panel(request, member, form=form)
-        context = member_context(request, member, form=form)
-        return render(request, MEMBER_TEMPLATE, context)
+            response = render_panel(request, member, form=form)
+        else:
+            context = member_context(request, member, form=form)
+            response = render(request, MEMBER_TEMPLATE, context)
+        return rate_limited(response, limited, request)
     if isinstance(result, Connection):
         text = _("You are now connected with %(name)s.") % {"name": member.name}
     else:

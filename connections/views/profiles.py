@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from connections import network
 from groups.models import Group, Membership, activity_shown_to
+from groups.models.reports import report_member as report_member_to_staff
+from groups.views.reports import report_form_response
 from profiles import forms
 from profiles.models import Experience, Profile, Skill
 
@@ -223,3 +225,19 @@ def render_saved(request: HttpRequest, profile: Profile, section: str) -> HttpRe
                 f"{PROFILE_TEMPLATE}#{part}", {**context, "oob": True}, request
             )
     return HttpResponse(html)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_member(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a profile to staff (fake profile, abuse…); the member never learns who did."""
+    member = get_profile_for_viewer(request, pk).user
+    if member.pk == request.user.pk:
+        raise PermissionDenied
+    form = forms.ReportForm(request.POST or None)
+
+    def file(reason, note):
+        report_member_to_staff(request.user, member, reason=reason, note=note)
+
+    context = {"group": None, "file": file, "back": member.get_absolute_url()}
+    return report_form_response(request, form, context, member, done_url=member.get_absolute_url())

@@ -26,7 +26,7 @@ from groups.models.qa import (
     activity_shown_to,
     with_activity,
 )
-from groups.models.qa_records import Comment, PostReport, PostRevision, ThreadWatch, Vote
+from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
 
 __all__ = [
     "ACCEPTED_ANSWER_POINTS",
@@ -49,7 +49,6 @@ __all__ = [
     "ModerationLog",
     "Post",
     "PostQuerySet",
-    "PostReport",
     "PostRevision",
     "Question",
     "Rsvp",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.markdown import render_markdown
 from groups.models.moderation import Ban, JoinRequest, ModerationLog
 from profiles.models import Notification, OutboxTask, Sector, User
+from profiles.ratelimits import enforce
 
 # "Most active members": helpfulness weighs more than asking.
 ACTIVITY_DAYS = 30
@@ -110,6 +111,15 @@ class Group(models.Model):
         _("members can organise events"),
         default=False,
         help_text=_("Otherwise only moderators create the group's events."),
+    )
+    auto_approve_domains = models.TextField(
+        _("auto-approve verified domains"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Closed groups: join requests from members verified at one of these work email "
+            "domains (one per line, like studio-rossi.it) are approved at once."
+        ),
     )
     # Maintained with F() in the same transaction as the rows they count.
     member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
@@ -212,7 +222,12 @@ class Group(models.Model):
 
     def _check_may_join(self, user) -> None:
         if self.bans.filter(user=user).exists():
-            raise GroupActionError(_("You cannot join this group."))
+            raise GroupActionError(
+                _(
+                    "The moderators of this group banned you: you cannot join it or ask to "
+                    "join it again."
+                )
+            )
         if self.memberships.filter(user=user).exists():
             raise GroupActionError(_("You are already a member of this group."))
 
@@ -279,6 +294,7 @@ class Group(models.Model):
             raise GroupActionError(_("Your last request was declined recently: try again later."))
         if self.membership_question and not answer.strip():
             raise GroupActionError(_("Please answer the membership question."))
+        enforce(user, "join_request", JoinRequest.objects.filter(user=user))
         try:
             with transaction.atomic():
                 join_request = JoinRequest.objects.create(
@@ -293,7 +309,17 @@ class Group(models.Model):
             if existing is None:
                 raise
             return existing
+        if user.verified_domain and user.verified_domain in self.auto_approved_domains():
+            join_request.approve(by=None, verified_domain=user.verified_domain)
         return join_request
+
+    def auto_approved_domains(self) -> set[str]:
+        """The work domains whose verified members are let in without review."""
+        return {
+            line.strip().lower().lstrip("@")
+            for line in self.auto_approve_domains.replace(",", "\n").splitlines()
+            if line.strip()
+        }
 
     def leave(self, user) -> bool:
         with transaction.atomic():
@@ -309,9 +335,16 @@ class Group(models.Model):
 
     # Moderation ---------------------------------------------------------------------------
 
-    def log(self, actor, action: str, target=None, reason: str = "") -> "ModerationLog":
+    def log(
+        self, actor, action: str, target=None, reason: str = "", *, automatic: bool = False
+    ) -> "ModerationLog":
         return ModerationLog.objects.create(
-            group=self, actor=actor, action=action, target=target, reason=reason[:500]
+            group=self,
+            actor=actor,
+            action=action,
+            target=target,
+            reason=reason[:500],
+            automatic=automatic,
         )
 
     def remove_member(self, target: "Membership", *, by, reason: str = "") -> bool:

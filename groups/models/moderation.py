@@ -100,18 +100,35 @@ class JoinRequest(models.Model):
         self.refresh_from_db(fields=["status", "decided_by", "decided_at", "reason"])
         return bool(changed)
 
-    def approve(self, *, by) -> bool:
-        """Approve and seat the requester. False if someone else decided first."""
+    def approve(self, *, by, verified_domain: str = "") -> bool:
+        """Approve and seat the requester. False if someone else decided first.
+
+        With verified_domain (and by=None), the group's auto-approval rule decided: the log
+        says automatic and the applicant is told why."""
         with transaction.atomic():
             if not self._decide(self.Status.APPROVED, by):
                 return False
             self.group.add_member(self.user)
-            self.group.log(by, ModerationLog.Action.APPROVE, self.user)
+            if verified_domain:
+                self.group.log(
+                    None,
+                    ModerationLog.Action.APPROVE,
+                    self.user,
+                    f"@{verified_domain}",
+                    automatic=True,
+                )
+                message = gettext_noop(
+                    "Your request to join %(group)s was approved automatically: "
+                    "you are verified at @%(domain)s."
+                )
+            else:
+                self.group.log(by, ModerationLog.Action.APPROVE, self.user)
+                message = gettext_noop("Your request to join %(group)s has been approved.")
             Notification.send(
                 self.user,
                 "group-request-approved",
-                gettext_noop("Your request to join %(group)s has been approved."),
-                {"group": self.group.name},
+                message,
+                {"group": self.group.name, "domain": verified_domain},
                 url=self.group.get_absolute_url(),
                 scope=self.group.notification_scope,
             )
@@ -212,6 +229,10 @@ class ModerationLog(models.Model):
         EVENT_CREATE = "ev-create", _("Created an event")
         EVENT_EDIT = "ev-edit", _("Edited an event")
         EVENT_CANCEL = "ev-cancel", _("Cancelled an event")
+        HIDE = "hide", _("Hid reported content")
+        KEEP = "keep", _("Kept reported content")
+        DELETE = "delete", _("Removed reported content")
+        SUSPEND = "suspend", _("Suspended a member")
 
     group = models.ForeignKey(
         "groups.Group",
@@ -236,6 +257,8 @@ class ModerationLog(models.Model):
         verbose_name=_("member"),
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Done by a rule, not a person: auto-hide after reports, auto-approval by verified domain.
+    automatic = models.BooleanField(_("automatic"), default=False)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -244,4 +267,5 @@ class ModerationLog(models.Model):
         verbose_name_plural = _("moderation log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.target}"
+        actor = _("automatic") if self.automatic else self.actor
+        return f"{self.at:%Y-%m-%d %H:%M} {actor} {self.get_action_display()} {self.target}"

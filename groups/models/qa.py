@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
-from django.db import IntegrityError, connections, models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -23,9 +23,10 @@ from groups.models.groups import (
     Membership,
     Seat,
 )
-from groups.models.qa_records import Comment, PostReport, PostRevision, ThreadWatch, Vote
-from profiles.models import Block, Notification, OutboxTask
+from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
+from profiles.models import Block, Notification, OutboxTask, Report
 from profiles.models.accounts import block_between_exists
+from profiles.ratelimits import enforce
 
 # The "italian" text search configuration with unaccent in front of the Italian stemmer,
 # created by migration 0004 on PostgreSQL.
@@ -49,7 +50,17 @@ class PostQuerySet(models.QuerySet):
 
         Post.is_visible_to() is the single-object twin; a property test keeps them equal.
         """
-        return self.filter(deleted_at__isnull=True, group__in=Group.objects.readable_by(user))
+        return self.filter(
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+            group__in=Group.objects.readable_by(user),
+        )
+
+    def shown_to(self, seat: Seat):
+        """Live posts of the seat's group as its lists show them: reported posts hidden pending
+        review are left out, except for the group's moderators."""
+        posts = self.alive()
+        return posts if seat.can_moderate else posts.filter(hidden_at__isnull=True)
 
     def questions(self):
         return self.filter(kind=Post.Kind.QUESTION)
@@ -188,6 +199,8 @@ class Post(models.Model):
         verbose_name=_("deleted by"),
         editable=False,
     )
+    # Set when enough members reported the post (groups.models.reports): hidden pending review.
+    hidden_at = models.DateTimeField(_("hidden pending review"), null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
@@ -255,6 +268,10 @@ class Post(models.Model):
         return self.deleted_at is not None
 
     @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
     def thread_id(self) -> int:
         return self.pk if self.is_question else self.question_id
 
@@ -263,7 +280,7 @@ class Post(models.Model):
     def is_visible_to(self, user, seat: Seat | None = None) -> bool:
         """The single-object twin of PostQuerySet.visible_to()."""
         seat = seat or self.group.seat_for(user)
-        return not self.is_deleted and seat.can_read
+        return not self.is_deleted and not self.is_hidden and seat.can_read
 
     def can_edit(self, seat: Seat) -> bool:
         if not seat.user.is_authenticated or self.is_deleted:
@@ -282,6 +299,7 @@ class Post(models.Model):
     @classmethod
     def ask(cls, group: Group, user, *, title: str, body: str, seat: Seat | None = None) -> "Post":
         cls._participant(group, user, seat)
+        enforce(user, "question", Post.objects.filter(author=user, kind=cls.Kind.QUESTION))
         with transaction.atomic():
             question = cls.objects.create(
                 group=group, author=user, kind=cls.Kind.QUESTION, title=title.strip(), body=body
@@ -295,6 +313,7 @@ class Post(models.Model):
         if not self.is_question or self.is_deleted:
             raise GroupActionError(_("This question can no longer be answered."))
         self._participant(self.group, user, seat)
+        enforce(user, "answer", Post.objects.filter(author=user, kind=self.Kind.ANSWER))
         now = timezone.now()
         with transaction.atomic():
             answer = Post.objects.create(
@@ -359,6 +378,7 @@ class Post(models.Model):
         if self.is_deleted:
             raise GroupActionError(_("This post was deleted."))
         self._participant(self.group, user, seat)
+        enforce(user, "comment", Comment.objects.filter(author=user))
         with transaction.atomic():
             comment = Comment.objects.create(post=self, author=user, body=body)
             Post.objects.filter(pk=self.thread_id).update(last_activity_at=comment.created_at)
@@ -378,7 +398,11 @@ class Post(models.Model):
             raise GroupActionError(_("You cannot vote on your own posts."))
         if self.is_deleted:
             raise GroupActionError(_("This post was deleted."))
+        if self.is_hidden and value:
+            raise GroupActionError(_("Hidden pending review: several members reported it."))
         self._participant(self.group, user, seat)
+        if value:
+            enforce(user, "vote", Vote.objects.filter(user=user), field="updated_at")
         with transaction.atomic():
             locked = Post.objects.select_for_update().only("pk").get(pk=self.pk)
             current = Vote.objects.filter(post=locked, user=user).first()
@@ -488,20 +512,12 @@ class Post(models.Model):
     def unwatch(self, user) -> None:
         ThreadWatch.objects.filter(question_id=self.thread_id, user=user).delete()
 
-    def report(
-        self, user, *, reason: str, note: str = "", seat: Seat | None = None
-    ) -> "PostReport":
-        """Flag the post for the moderators; reporting twice keeps the first report."""
-        if self.author_id == user.pk:
-            raise GroupActionError(_("You cannot report your own posts."))
-        self._participant(self.group, user, seat)
-        try:
-            with transaction.atomic():
-                return PostReport.objects.create(
-                    post=self, reporter=user, reason=reason, note=note.strip()[:500]
-                )
-        except IntegrityError:
-            return PostReport.objects.get(post=self, reporter=user)
+    def report(self, user, *, reason: str, note: str = "", seat: Seat | None = None) -> Report:
+        """Report the post to the group's moderators; reporting twice keeps the first report.
+        Enough reporters hide it pending review (groups.models.reports)."""
+        from groups.models.reports import report_content
+
+        return report_content(self, self.group, user, reason=reason, note=note, seat=seat)
 
 
 class _KindManager(models.Manager.from_queryset(PostQuerySet)):

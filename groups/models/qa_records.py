@@ -1,4 +1,4 @@
-"""What hangs off a post: comments, votes, earlier versions, watchers and reports."""
+"""What hangs off a post: comments, votes, earlier versions and watchers."""
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +35,7 @@ class Comment(models.Model):
         verbose_name=_("deleted by"),
         editable=False,
     )
+    hidden_at = models.DateTimeField(_("hidden pending review"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -48,6 +49,20 @@ class Comment(models.Model):
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def report(self, user, *, reason: str, note: str = "", seat=None):
+        """Report the comment to the group's moderators (groups.models.reports)."""
+        from groups.models.reports import report_content
+
+        return report_content(self, self.post.group, user, reason=reason, note=note, seat=seat)
 
     def soft_delete(self, *, by) -> bool:
         changed = Comment.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
@@ -136,53 +151,3 @@ class ThreadWatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ☆ {self.question_id}"
-
-
-class PostReport(models.Model):
-    class Reason(models.TextChoices):
-        PROMOTION = "promotion", _("Self-promotion")
-        SPAM = "spam", _("Spam")
-        OTHER = "other", _("Something else")
-
-    post = models.ForeignKey(
-        "groups.Post", on_delete=models.CASCADE, related_name="reports", verbose_name=_("post")
-    )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="post_reports",
-        verbose_name=_("reported by"),
-    )
-    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("reported"), default=timezone.now)
-    resolved_at = models.DateTimeField(_("handled"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("handled by"),
-    )
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        verbose_name = _("report")
-        verbose_name_plural = _("reports")
-        constraints = [
-            models.UniqueConstraint(fields=["post", "reporter"], name="postreport_unique"),
-            models.CheckConstraint(
-                condition=Q(reason__in=["promotion", "spam", "other"]),
-                name="postreport_reason_valid",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_reason_display()}: {self.post}"
-
-    def resolve(self, *, by) -> bool:
-        changed = PostReport.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=by
-        )
-        return bool(changed)

@@ -44,3 +44,8 @@ def urls_in(post, group) -> PostUrls:
 @register.filter
 def comment_delete_url(comment, group) -> str:
     return post_url("comment_delete", group.slug, comment.pk)
+
+
+@register.filter
+def comment_report_url(comment, group) -> str:
+    return post_url("report_comment", group.slug, comment.pk)

@@ -37,7 +37,6 @@ from groups.views.moderation import (
     member_list,
     moderation_log,
     queue,
-    reports,
 )
 from groups.views.qa import (
     accept,
@@ -48,13 +47,13 @@ from groups.views.qa import (
     post_delete,
     post_edit,
     post_history,
-    report,
     search,
     thread,
     thread_list,
     vote,
     watch,
 )
+from groups.views.reports import report_comment, report_post, reports, review, review_decide
 
 __all__ = [
     "accept",
@@ -94,9 +93,12 @@ __all__ = [
     "post_edit",
     "post_history",
     "queue",
-    "report",
+    "report_comment",
+    "report_post",
     "reports",
     "request_withdraw",
+    "review",
+    "review_decide",
     "search",
     "thread",
     "thread_list",

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from groups.models import Event, Group, Post, Seat
+from groups.models.reports import URL_KINDS, group_of, load_target
 
 
 def get_seat(request: HttpRequest, slug: str) -> Seat:
@@ -67,3 +68,24 @@ def get_event_for_reader(request: HttpRequest, slug: str, pk: int) -> tuple[Seat
 def require_verified(request: HttpRequest) -> None:
     if not EmailAddress.objects.filter(user=request.user, verified=True).exists():
         raise PermissionDenied
+
+
+def get_reported_for_reviewer(request: HttpRequest, word: str, pk: int):
+    """(seat, target_type, item) for a reported thing the user reviews: a post or comment of
+    a group they moderate (seat), or for staff a profile (seat None); like the group pages,
+    404 where the inside is hidden, 403 where it is readable."""
+    target_type = URL_KINDS.get(word)
+    item = load_target(target_type, pk) if target_type else None
+    if item is None:
+        raise Http404
+    group = group_of(item)
+    if group is None:
+        if not request.user.is_staff:
+            raise Http404
+        return None, target_type, item
+    seat = group.seat_for(request.user)
+    if not seat.can_read:
+        raise Http404
+    if not seat.can_moderate:
+        raise PermissionDenied
+    return seat, target_type, item

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 
 from groups.models import Group, Membership, with_activity
 from profiles import gazetteer
-from profiles.models import Profile, Sector, Skill
+from profiles.models import Profile, Sector, Skill, User
 
 PAGE_SIZE = 20
 # Counting every match of a 20,000-member directory cost more than the page itself (140 ms):
@@ -180,6 +180,7 @@ def search_members(viewer, viewer_profile: Profile, filters: dict, group: Group 
     members = (
         Profile.objects.visible_to(viewer)
         .listed_in_directory()
+        .filter(user__in=User.objects.not_suspended())
         .exclude(user=viewer)
         .select_related("user", "sector")
     )

@@ -20,7 +20,9 @@ from groups.models import (
     Sector,
     most_active_members,
 )
+from groups.models.reports import open_target_count
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
+from profiles.ratelimits import RateLimited, rate_limited
 
 GROUP_PAGE_SIZE = 24
 
@@ -37,7 +39,9 @@ def home_groups(user) -> dict:
         .select_related("sector")
         .order_by("-is_featured", "-member_count", "name")[:6]
     )
-    return {"my_groups": mine, "featured_groups": featured}
+    # Moderators (and staff) see what waits for their review across their groups.
+    reports = open_target_count(user) if user.is_authenticated else 0
+    return {"my_groups": mine, "featured_groups": featured, "reports_to_review": reports}
 
 
 @require_GET
@@ -104,6 +108,8 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "readable": readable,
         "can_moderate": seat.can_moderate,
     }
+    if seat.can_moderate:
+        context["open_reports"] = open_target_count(user, group)
     if membership is None and user.is_authenticated:
         context["pending_request"] = group.pending_request_of(user)
         context["is_banned"] = group.is_banned(user)
@@ -112,7 +118,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["recent_members"] = group.memberships.select_related("user").order_by(
             "-joined_at", "-pk"
         )[:8]
-        threads = group.posts.alive().questions()
+        threads = group.posts.shown_to(seat).questions()
         accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
         context["recent_threads"] = list(
             threads.select_related("author")
@@ -186,6 +192,7 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
         messages.info(request, _("Your request is waiting for the moderators."))
         return redirect(group)
     form = JoinRequestForm(request.POST or None, group=group)
+    limited = None
     if request.method == "POST" and form.is_valid():
         try:
             group.request_to_join(
@@ -195,6 +202,9 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             messages.success(request, _("Request sent. The moderators will reply soon."))
             return _back_to(request, group)
@@ -204,7 +214,8 @@ def group_join(request: HttpRequest, slug: str) -> HttpResponse:
         "is_banned": group.is_banned(request.user),
         "retry_from": group.rejoin_allowed_from(request.user),
     }
-    return render(request, "groups/join.html", context, status=400 if form.errors else 200)
+    response = render(request, "groups/join.html", context, status=400 if form.errors else 200)
+    return rate_limited(response, limited, request)
 
 
 def _back_to(request: HttpRequest, group: Group) -> HttpResponse:

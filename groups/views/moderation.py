@@ -1,5 +1,4 @@
-"""Moderation views: the member list and its actions, bans, the log, the join-request queue,
-and reports."""
+"""Moderation views: the member list and its actions, bans, the log, the join-request queue."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from config.ids import parse_id
 from groups.forms import BulkApproveForm, DecisionForm, MemberActionForm
-from groups.models import GroupActionError, Membership, PostReport
+from groups.models import GroupActionError, Membership
 from groups.views.access import get_group_for_moderator, get_group_for_reader
 from profiles.models import block_between_exists
 
@@ -172,24 +170,3 @@ def bulk_approve(request: HttpRequest, slug: str) -> HttpResponse:
         for error in form.errors.get("requests", []):
             messages.error(request, error)
     return redirect("groups:queue", group.slug)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def reports(request: HttpRequest, slug: str) -> HttpResponse:
-    group = get_group_for_moderator(request, slug).group
-    if request.method == "POST":
-        found = get_object_or_404(
-            PostReport.objects.filter(post__group=group), pk=parse_id(request.POST.get("report"))
-        )
-        found.resolve(by=request.user)
-        messages.success(request, _("Report handled."))
-        return redirect("groups:reports", group.slug)
-    open_reports = (
-        PostReport.objects.filter(post__group=group, resolved_at__isnull=True)
-        .select_related("post__author", "post__question", "reporter")
-        .order_by("created_at", "pk")[:200]
-    )
-    for found in open_reports:
-        found.post.group = group
-    return render(request, "groups/reports.html", {"group": group, "reports": open_reports})

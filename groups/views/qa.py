@@ -13,17 +13,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
-from groups.forms import CommentForm, PostBodyForm, QuestionForm, ReportForm, VoteForm
+from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
 from groups.fragments import prefetch_fragments
 from groups.models import (
     SEARCH_CAP,
     Comment,
     GroupActionError,
     Post,
-    PostReport,
     ThreadWatch,
     Vote,
 )
+from groups.models.reports import open_target_count
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -33,6 +33,7 @@ from groups.views.access import (
 )
 from profiles.models import block_between_exists
 from profiles.models.accounts import blocked_ids
+from profiles.ratelimits import RateLimited, rate_limited
 
 THREAD_PAGE_SIZE = 20
 ANSWER_PAGE_SIZE = 30
@@ -49,7 +50,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         order = "relevance" if query else "active"
     accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
     threads = (
-        group.posts.alive()
+        group.posts.shown_to(seat)
         .questions()
         .select_related("author")
         .annotate(has_accepted=Exists(accepted))
@@ -134,12 +135,19 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     group = seat.group
     form = QuestionForm(request.POST or None, seat=seat)
     preview = _preview(request, form)
+    limited = None
     if request.method == "POST" and preview is None and form.is_valid():
-        question = Post.ask(group, request.user, seat=seat, **form.cleaned_data)
-        messages.success(request, _("Question published. You will be told about answers."))
-        return redirect(question)
+        try:
+            question = Post.ask(group, request.user, seat=seat, **form.cleaned_data)
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
+        else:
+            messages.success(request, _("Question published. You will be told about answers."))
+            return redirect(question)
     context = {"group": group, "form": form, "preview": preview, "asking": True}
-    return _post_form_response(request, "groups/post_form.html", context, form)
+    response = _post_form_response(request, "groups/post_form.html", context, form)
+    return rate_limited(response, limited, request)
 
 
 @login_required
@@ -217,16 +225,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "can_moderate": can_moderate,
         "is_asker": is_asker,
         "answer_form": answer_form or PostBodyForm(seat=seat),
-        "report_form": ReportForm(),
-        # Translated once, not once per post.
-        "report_reasons": [
-            (value, str(label)) for value, label in ReportForm.base_fields["reason"].choices
-        ],
-        "open_reports": (
-            PostReport.objects.filter(post__group=group, resolved_at__isnull=True).count()
-            if can_moderate
-            else 0
-        ),
+        "open_reports": open_target_count(request.user, group) if can_moderate else 0,
     }
 
 
@@ -261,17 +260,22 @@ def answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404
     form = PostBodyForm(request.POST, seat=seat)
     preview = _preview(request, form)
+    limited = None
     if preview is None and form.is_valid():
         try:
             new = question.answer(request.user, body=form.cleaned_data["body"], seat=seat)
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             messages.success(request, _("Thank you for your answer."))
             return redirect(new)
     context = _thread_context(request, seat, question, answer_form=form)
     context["preview"] = preview
-    return _post_form_response(request, "groups/thread.html", context, form, "answer-preview")
+    response = _post_form_response(request, "groups/thread.html", context, form, "answer-preview")
+    return rate_limited(response, limited, request)
 
 
 @login_required
@@ -281,7 +285,7 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if post.author_id == request.user.pk:
         raise PermissionDenied
     form = VoteForm(request.POST)
-    error = None
+    error = limited = None
     if not form.is_valid():
         error = _("Choose a valid vote.")
     else:
@@ -289,6 +293,8 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             post.vote(request.user, form.cleaned_data["value"], seat=seat)
         except GroupActionError as refused:
             error = str(refused)
+        except RateLimited as refused:
+            error, limited = str(refused), refused
     if request.htmx:
         post.my_vote = (
             Vote.objects.filter(post=post, user=request.user)
@@ -302,7 +308,10 @@ def vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "membership": seat.membership,
             "vote_error": error,
         }
-        return render(request, "groups/thread.html#vote-box", context, status=400 if error else 200)
+        response = render(
+            request, "groups/thread.html#vote-box", context, status=400 if error else 200
+        )
+        return rate_limited(response, limited, request)
     if error:
         messages.error(request, error)
     return redirect(post)
@@ -363,11 +372,15 @@ def post_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, post = get_post_for_participant(request, slug, pk)
     form = CommentForm(request.POST, seat=seat)
+    limited = None
     if form.is_valid():
         try:
             post.comment(request.user, body=form.cleaned_data["body"], seat=seat)
         except GroupActionError as error:
             form.add_error(None, str(error))
+        except RateLimited as error:
+            form.add_error(None, str(error))
+            limited = error
         else:
             if request.htmx:
                 form = CommentForm(seat=seat)
@@ -383,10 +396,11 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         post.comment_form = form
         context = {"post": post, "group": seat.group, "membership": seat.membership}
         context["can_moderate"] = seat.can_moderate
-        return render(request, "groups/thread.html#comments", context)
+        response = render(request, "groups/thread.html#comments", context)
+        return rate_limited(response, limited, request)
     question = post if post.is_question else post.question
     context = _thread_context(request, seat, question, failed=(post.pk, form))
-    return render(request, "groups/thread.html", context, status=400)
+    return render(request, "groups/thread.html", context, status=400)  # rate limits included
 
 
 @login_required
@@ -421,18 +435,3 @@ def watch(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         context["membership"] = seat.membership
         return render(request, "groups/thread.html#watch", context)
     return redirect(question)
-
-
-@login_required
-@require_POST
-def report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    seat, post = get_post_for_participant(request, slug, pk)
-    if post.author_id == request.user.pk:
-        raise PermissionDenied
-    form = ReportForm(request.POST)
-    if form.is_valid():
-        post.report(request.user, seat=seat, **form.cleaned_data)
-        messages.success(request, _("Thank you: the moderators will look at it."))
-    else:
-        messages.error(request, _("Choose a reason for the report."))
-    return redirect(post)

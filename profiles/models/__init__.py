@@ -1,7 +1,14 @@
 """The identity layer, lowest of the three: accounts and blocks, the outbox, notifications,
 and the living profile. Nothing here imports groups or connections."""
 
-from profiles.models.accounts import Block, User, UserManager, block_between_exists, blocked_ids
+from profiles.models.accounts import (
+    Block,
+    User,
+    UserManager,
+    block_between_exists,
+    blocked_ids,
+    member_suspended,
+)
 from profiles.models.notifications import Notification
 from profiles.models.outbox import OutboxTask, OutgoingEmail, RetryLater
 from profiles.models.profile import (
@@ -14,15 +21,24 @@ from profiles.models.profile import (
     avatar_path,
     linkedin_validator,
 )
+from profiles.models.trust import (
+    FreeMailDomain,
+    Report,
+    normalise_vat,
+    refresh_verified_domain,
+    work_domain_of,
+)
 
 __all__ = [
     "Block",
     "Completeness",
     "Experience",
+    "FreeMailDomain",
     "Notification",
     "OutboxTask",
     "OutgoingEmail",
     "Profile",
+    "Report",
     "RetryLater",
     "Sector",
     "Skill",
@@ -33,4 +49,8 @@ __all__ = [
     "block_between_exists",
     "blocked_ids",
     "linkedin_validator",
+    "member_suspended",
+    "normalise_vat",
+    "refresh_verified_domain",
+    "work_domain_of",
 ]

@@ -1,16 +1,45 @@
-"""Accounts: the member (email login, no username) and blocks between members."""
+"""Accounts: the member (email login, no username, suspension, badges) and blocks between
+members."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Sent after a member is suspended: the upper layers withdraw what the member has pending
+# (join and connection requests) and, with hide_content=True, hide what they wrote.
+member_suspended = Signal()
 
-class UserManager(BaseUserManager):
+
+class UserQuerySet(models.QuerySet):
+    def suspended(self):
+        """Members suspended now: User.is_suspended is the single-object twin."""
+        now = timezone.now()
+        return self.filter(
+            Q(suspended_at__isnull=False)
+            & (Q(suspended_until__isnull=True) | Q(suspended_until__gt=now))
+        )
+
+    def not_suspended(self):
+        now = timezone.now()
+        return self.filter(
+            Q(suspended_at__isnull=True)
+            | Q(suspended_until__isnull=False, suspended_until__lte=now)
+        )
+
+    def in_good_standing(self):
+        """Active and not suspended: who may appear in the directory and in suggestions."""
+        return self.filter(is_active=True).not_suspended()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -47,6 +76,30 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    # Suspension (staff, from the admin): every session ends on its next request
+    # (profiles.middleware.RefuseSuspended) and the member sees why.
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspended_until = models.DateTimeField(
+        _("suspended until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until staff lift the suspension."),
+    )
+    suspension_reason = models.CharField(_("reason for the suspension"), max_length=500, blank=True)
+    suspended_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    # Verified professional badges: the domain of a verified work email (never a free-mail
+    # one), and a Partita IVA whose format and check digit are valid. The number is private.
+    verified_domain = models.CharField(_("verified work domain"), max_length=253, blank=True)
+    vat_number = models.CharField(_("Partita IVA"), max_length=11, blank=True)
+    vat_checked_at = models.DateTimeField(_("Partita IVA checked"), null=True, blank=True)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
@@ -74,6 +127,57 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+    @property
+    def is_suspended(self) -> bool:
+        """The single-object twin of User.objects.suspended()."""
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > timezone.now()
+
+    @property
+    def has_vat_badge(self) -> bool:
+        return self.vat_checked_at is not None
+
+    def is_newcomer(self) -> bool:
+        """Younger than ACCOUNTS_NEW_DAYS: their reports weigh half, their limits are stricter."""
+        days = settings.ACCOUNTS_NEW_DAYS
+        return self.date_joined > timezone.now() - timedelta(days=days)
+
+    def verify_vat(self, number: str) -> None:
+        """Keep the Partita IVA if its format and check digit are valid (ValueError if not)."""
+        from profiles.models.trust import normalise_vat
+
+        self.vat_number = normalise_vat(number)
+        self.vat_checked_at = timezone.now()
+        User.objects.filter(pk=self.pk).update(
+            vat_number=self.vat_number, vat_checked_at=self.vat_checked_at
+        )
+
+    def suspend(self, *, by, reason: str, until=None, hide_content: bool = False) -> bool:
+        """Suspend now (or change an existing suspension); False if nothing changed."""
+        reason = reason.strip()[:500]
+        with transaction.atomic():
+            changed = User.objects.filter(pk=self.pk).update(
+                suspended_at=timezone.now(),
+                suspended_until=until,
+                suspension_reason=reason,
+                suspended_by=by,
+            )
+            self.refresh_from_db(
+                fields=["suspended_at", "suspended_until", "suspension_reason", "suspended_by"]
+            )
+            member_suspended.send(User, member=self, by=by, hide_content=hide_content)
+        return bool(changed)
+
+    def lift_suspension(self) -> bool:
+        changed = User.objects.filter(pk=self.pk, suspended_at__isnull=False).update(
+            suspended_at=None, suspended_until=None, suspension_reason="", suspended_by=None
+        )
+        self.refresh_from_db(
+            fields=["suspended_at", "suspended_until", "suspension_reason", "suspended_by"]
+        )
+        return bool(changed)
 
 
 class BlockQuerySet(models.QuerySet):

@@ -10,7 +10,8 @@ import copy
 import pytest
 from django.urls import reverse
 
-from groups.models import Comment, Post, PostReport, PostRevision, ThreadWatch, Vote
+from groups.models import Comment, Post, PostRevision, ThreadWatch, Vote
+from profiles.models import Report
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def qa_snapshot():
         sorted(Vote.objects.values_list("post_id", "user_id", "value")),
         sorted(Comment.objects.values_list("pk", "body", "deleted_at")),
         sorted(ThreadWatch.objects.values_list("question_id", "user_id")),
-        PostReport.objects.count(),
+        Report.objects.count(),
         PostRevision.objects.count(),
     )
 
@@ -321,23 +322,26 @@ def test_report(qa):
 
     if qa.role in qa.SEATED - {"moderator"}:
         assert response.status_code == 302
-        assert PostReport.objects.get().reporter == qa.user
+        assert Report.objects.get().reporter == qa.user
     else:
         if qa.role == "moderator":
             assert response.status_code == 403
         else:
             qa.assert_refused(response)
-        assert not PostReport.objects.exists()
+        assert not Report.objects.exists()
 
 
 def test_resolve_a_report(qa):
     report = qa.answer.report(qa.users["member"], reason="spam")
 
-    response = qa.client.post(url("reports", qa), {"report": report.pk})
+    response = qa.client.post(
+        reverse("groups:review_decide", args=["post", qa.answer.pk]), {"decision": "keep"}
+    )
 
     report.refresh_from_db()
     if qa.role in qa.MODERATORS:
         assert response.status_code == 302
+        assert report.decision == "kept"
         assert report.resolved_by == qa.user
     else:
         qa.assert_refused(response)

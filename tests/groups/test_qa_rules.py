@@ -10,11 +10,11 @@ from groups.models import (
     Comment,
     GroupActionError,
     Post,
-    PostReport,
     PostRevision,
     ThreadWatch,
     Vote,
 )
+from profiles.models import Report
 
 
 def test_a_member_asks_and_watches_the_thread(question, closed_group, bob):
@@ -211,7 +211,7 @@ def test_reporting_twice_keeps_one_report(answer, bob):
     again = answer.report(bob, reason="spam")
 
     assert first.pk == again.pk
-    assert PostReport.objects.get().reason == "promotion"
+    assert Report.objects.get().reason == "promotion"
     with pytest.raises(GroupActionError):
         answer.report(answer.author, reason="spam")
 
