@@ -172,7 +172,13 @@ def main(argv: list[str]) -> None:
     plan_file.write_text(json.dumps(build_plan(args.users)))
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop gunicorn and the worker
-    env = os.environ | {"PYTHONPATH": str(ROOT), "CELERY_EAGER": "false"}
+    # The members' write limits would refuse the simulated members' writes (429): the load
+    # test measures throughput and lost writes, so they are off here.
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "CELERY_EAGER": "false",
+        "RATE_LIMITS_ENABLED": "false",
+    }
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--loglevel",
          "WARNING", "--concurrency", "2"],
