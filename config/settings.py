@@ -337,3 +337,11 @@ CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
 CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7)
 # People you may know: rows stored per member.
 CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 20)
+# Conversations (connections/conversations.py): new conversations a member may start a day
+# (stricter for accounts younger than CONNECTIONS_NEW_ACCOUNT_DAYS); the push channel's URL
+# (served by connections/live.py under uvicorn; the proxy routes that path to it); the
+# polling period of open pages, the fallback when the push channel is down.
+TALK_DAILY_CAP = env_int("TALK_DAILY_CAP", 30)
+TALK_DAILY_CAP_NEW = env_int("TALK_DAILY_CAP_NEW", 5)
+TALK_STREAM_URL = env_str("TALK_STREAM_URL") or "/rete/messaggi/eventi/"
+TALK_POLL_SECONDS = env_int("TALK_POLL_SECONDS", 5)

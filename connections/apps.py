@@ -9,12 +9,13 @@ class ConnectionsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
-        from connections.signals import membership_changed
+        from connections.signals import account_deleted, membership_changed
 
         # By label: the layer below is not imported to listen to it.
         post_save.connect(membership_changed, sender="groups.Membership", dispatch_uid="conn-join")
         post_delete.connect(
             membership_changed, sender="groups.Membership", dispatch_uid="conn-leave"
         )
+        pre_delete.connect(account_deleted, sender="profiles.User", dispatch_uid="talk-forget")

@@ -1,12 +1,14 @@
 """The navigation badges, for every page: they count notifications and connection requests,
 so they live in the top layer."""
 
+from django.conf import settings
 from django.db.models import Count, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-from connections.models import ConnectionRequest
+from connections.conversations import stream_token
+from connections.models import ConnectionRequest, Participant
 from profiles.models import User
 
 
@@ -29,7 +31,8 @@ class NavCounts:
         return User.objects.filter(pk=user.pk).values(
             unread=count_of(user.notifications.unread(), "recipient"),
             incoming=count_of(ConnectionRequest.objects.incoming(user), "recipient"),
-        ).first() or {"unread": 0, "incoming": 0}
+            conversations=count_of(Participant.objects.badge_for(user), "user"),
+        ).first() or {"unread": 0, "incoming": 0, "conversations": 0}
 
 
 def notifications(request: HttpRequest) -> dict:
@@ -41,4 +44,7 @@ def notifications(request: HttpRequest) -> dict:
     return {
         "unread_notifications": lambda: nav.counts["unread"],
         "incoming_connection_requests": lambda: nav.counts["incoming"],
+        "unread_conversations": lambda: nav.counts["conversations"],
+        "talk_stream_url": lambda: f"{settings.TALK_STREAM_URL}?t={stream_token(user)}",
+        "talk_badge_poll": settings.TALK_POLL_SECONDS * 6,
     }

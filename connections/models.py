@@ -520,3 +520,26 @@ def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:
     """An edge a–b appeared or vanished: a, b and their connections may see new or lost
     mutual counts."""
     mark_stale(a_id, b_id, *connected_ids(a_id), *connected_ids(b_id))
+
+
+# Conversations live in their own module; importing them here registers the models.
+from connections.conversations import (  # noqa: E402
+    Conversation,
+    Message,
+    MessagingSettings,
+    Participant,
+)
+
+__all__ = [
+    "Block",
+    "Connection",
+    "ConnectionActionError",
+    "ConnectionRequest",
+    "Conversation",
+    "Dismissal",
+    "Message",
+    "MessagingSettings",
+    "Participant",
+    "StaleSuggestions",
+    "Suggestion",
+]

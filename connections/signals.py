@@ -11,3 +11,11 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
         return
     mark_stale(instance.user_id)
+
+
+def account_deleted(sender, instance, **kwargs) -> None:
+    """A deleted account's messages lose their text; the other member reads "message
+    deleted"."""
+    from connections.conversations import forget_account
+
+    forget_account(instance)
