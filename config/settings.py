@@ -345,3 +345,9 @@ TALK_DAILY_CAP = env_int("TALK_DAILY_CAP", 30)
 TALK_DAILY_CAP_NEW = env_int("TALK_DAILY_CAP_NEW", 5)
 TALK_STREAM_URL = env_str("TALK_STREAM_URL") or "/rete/messaggi/eventi/"
 TALK_POLL_SECONDS = env_int("TALK_POLL_SECONDS", 5)
+# Origins whose pages may open the stream when it is served from another origin (tests, or a
+# separate host for the stream); empty when the proxy serves it on the site's own origin.
+TALK_STREAM_ORIGINS = env_list("TALK_STREAM_ORIGINS")
+if "://" in TALK_STREAM_URL:
+    # A stream on its own host: the pages' Content-Security-Policy must let them connect.
+    SECURE_CSP["connect-src"].append("/".join(TALK_STREAM_URL.split("/", 3)[:3]))

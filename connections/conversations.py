@@ -316,7 +316,7 @@ class Conversation(models.Model):
         if changed:
             self.state = wanted
             if accept:
-                announce(self.pk, user.pk, self.other_id(user.pk))
+                announce(self.pk, user.pk, self.other_id(user.pk), badge=False)
         return bool(changed)
 
 
@@ -385,6 +385,8 @@ class Participant(models.Model):
 
     def mark_read(self, up_to: int) -> bool:
         """Read everything up to message `up_to`; tells the other side (read receipts)."""
+        if self.read_up_to >= up_to and not self.marked_unread:
+            return False  # as loaded: nothing to write (the page costs no UPDATE)
         changed = (
             Participant.objects.filter(pk=self.pk)
             .filter(Q(read_up_to__lt=up_to) | Q(marked_unread=True))
