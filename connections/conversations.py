@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Greatest, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.template.loader import render_to_string
@@ -273,22 +273,33 @@ class Conversation(models.Model):
             message = Message.objects.create(conversation=conversation, sender=sender, body=body)
             now = message.created_at
             Conversation.objects.filter(pk=self.pk).update(version=F("version") + 1)
+            # Both sides in one statement: the sender has read (and received) their own words.
             Participant.objects.filter(conversation=conversation).update(
-                last_message_id=message.pk, last_activity_at=now, archived=False
+                last_message_id=message.pk,
+                last_activity_at=now,
+                archived=False,
+                read_up_to=Case(
+                    When(user=sender, then=Value(message.pk)),
+                    default=F("read_up_to"),
+                    output_field=models.BigIntegerField(),
+                ),
+                delivered_up_to=Case(
+                    When(user=sender, then=Value(message.pk)),
+                    default=F("delivered_up_to"),
+                    output_field=models.BigIntegerField(),
+                ),
             )
-            Participant.objects.filter(conversation=conversation, user=sender).update(
-                read_up_to=message.pk, delivered_up_to=message.pk
-            )
-            recipient = Participant.objects.get(conversation=conversation, user_id=other_id)
-            if recipient.unread_since is None:
-                Participant.objects.filter(pk=recipient.pk, unread_since__isnull=True).update(
-                    unread_since=now
-                )
-            if not recipient.muted and conversation.state != self.State.IGNORED:
+            # A new unread stretch for the reader starts its one email's countdown; later
+            # messages of the same stretch cost no outbox row.
+            stretch_started = Participant.objects.filter(
+                conversation=conversation, user_id=other_id, unread_since__isnull=True
+            ).update(unread_since=now)
+            if stretch_started and conversation.state != self.State.IGNORED:
                 OutboxTask.enqueue(
                     "connections.tasks.email_unread_conversation",
-                    recipient.pk,
-                    key=f"talk-unread:{recipient.pk}",
+                    conversation.pk,
+                    other_id,
+                    key=f"talk-unread:{conversation.pk}:{other_id}",
                 )
             announce(conversation.pk, sender.pk, other_id, badge=True)
         self.state = conversation.state
@@ -416,9 +427,9 @@ class Participant(models.Model):
         """Everything that reached the member's inbox or badge is delivered; the senders see
         it change."""
         sides = list(
-            cls.objects.filter(user=user, delivered_up_to__lt=F("last_message_id")).values_list(
-                "pk", "conversation_id", "other_id"
-            )
+            cls.objects.of(user)
+            .filter(delivered_up_to__lt=F("last_message_id"))
+            .values_list("pk", "conversation_id", "other_id")
         )
         if not sides:
             return 0
