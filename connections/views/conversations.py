@@ -153,7 +153,8 @@ def search_messages(user, query: str):
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     archived = request.GET.get("archivio") == "1"
-    query = " ".join(request.GET.get("q", "").split())[:100]
+    # PostgreSQL text refuses NUL bytes: a query carrying one must not become a 500.
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
     Participant.mark_delivered(user)
     context = {
         "archived": archived,
