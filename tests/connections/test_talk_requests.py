@@ -68,6 +68,12 @@ def test_an_ignored_request_stays_ignored_and_the_sender_is_not_told(closed_grou
     again = client_for(bob).post(f"/rete/messaggi/scrivi/{moderator.pk}/", {"body": "Ehi?"})
     assert again.status_code == 400
     assert Message.objects.count() == 1
+    # The recipient may still open it by its address, and accept it after all.
+    page = client.get(f"/rete/messaggi/{conversation.pk}/")
+    assert page.status_code == 200 and 'data-testid="accept-request"' in page.content.decode()
+    client.post(f"/rete/messaggi/{conversation.pk}/azione/", {"action": "accept"})
+    conversation.refresh_from_db()
+    assert conversation.state == Conversation.State.ACTIVE
 
 
 def test_a_first_message_request_cannot_contain_links(closed_group, bob, moderator):
