@@ -158,12 +158,14 @@ def test_badge_counts_unread_conversations_and_revalidates(chat, erin, dave):
     assert 'data-count="1"' in client.get("/").content.decode()
 
 
-def test_polling_is_a_conditional_get(chat, dave, erin):
+def test_polling_is_a_conditional_get(chat, dave, erin, django_assert_num_queries):
     client = client_for(erin)
     client.get(f"/rete/messaggi/{chat.pk}/")
     chat.refresh_from_db()
     url = f"/rete/messaggi/{chat.pk}/?part=live&v={chat.version}"
-    assert client.get(url, **HTMX).status_code == 204
+    # session, user, the side with its conversation's version: nothing else
+    with django_assert_num_queries(3):
+        assert client.get(url, **HTMX).status_code == 204
     Conversation.start(dave, erin, "Nuovo messaggio")
     response = client.get(url, **HTMX)
     html = response.content.decode()
