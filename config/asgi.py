@@ -15,7 +15,7 @@ django_application = get_asgi_application()
 
 from connections import live  # noqa: E402  (needs the apps loaded)
 
-STREAM_PATH = urlsplit(settings.TALK_STREAM_URL).path
+STREAM_PATH = urlsplit(settings.TALK_STREAM_URL).path or "/rete/messaggi/eventi/"
 STATUS_PATH = STREAM_PATH.rstrip("/") + "/stato"
 
 

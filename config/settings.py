@@ -343,7 +343,10 @@ CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 2
 # polling period of open pages, the fallback when the push channel is down.
 TALK_DAILY_CAP = env_int("TALK_DAILY_CAP", 30)
 TALK_DAILY_CAP_NEW = env_int("TALK_DAILY_CAP_NEW", 5)
-TALK_STREAM_URL = env_str("TALK_STREAM_URL") or "/rete/messaggi/eventi/"
+# Only production runs the push channel by default: dev and test pages poll (no uvicorn there).
+TALK_STREAM_URL = env_str(
+    "TALK_STREAM_URL", "/rete/messaggi/eventi/" if GILDA_ENV == "prod" else ""
+)
 TALK_POLL_SECONDS = env_int("TALK_POLL_SECONDS", 5)
 # Origins whose pages may open the stream when it is served from another origin (tests, or a
 # separate host for the stream); empty when the proxy serves it on the site's own origin.

@@ -45,6 +45,8 @@ def notifications(request: HttpRequest) -> dict:
         "unread_notifications": lambda: nav.counts["unread"],
         "incoming_connection_requests": lambda: nav.counts["incoming"],
         "unread_conversations": lambda: nav.counts["conversations"],
-        "talk_stream_url": lambda: f"{settings.TALK_STREAM_URL}?t={stream_token(user)}",
+        "talk_stream_url": lambda: (
+            f"{settings.TALK_STREAM_URL}?t={stream_token(user)}" if settings.TALK_STREAM_URL else ""
+        ),
         "talk_badge_poll": settings.TALK_POLL_SECONDS * 6,
     }
