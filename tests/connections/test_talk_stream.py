@@ -4,6 +4,7 @@ who may open a stream, and that a member's stream carries their events only, nam
 import asyncio
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -13,6 +14,13 @@ from connections.conversations import ConversationError, stream_token
 from connections.models import Block, Conversation
 
 STREAM = "/rete/messaggi/eventi/"
+
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: a browser test before this one may have left
+    Playwright's event loop running in the test thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def call(path: str, query: str = "", *, method: str = "GET", until=None, timeout=5.0):
@@ -55,12 +63,12 @@ def test_a_stream_without_a_token_or_with_a_forged_one_is_refused(dave):
     token = stream_token(dave)
     forged = re.sub(r"^[^:]+", "OTk", token)  # another user id, the signature of Dave's
     for query in ["", "t=", "t=abc", f"t={forged}", f"t={token}x"]:
-        status, _headers, _body = asyncio.run(call(STREAM, query))
+        status, _headers, _body = run(call(STREAM, query))
         assert status == 403, query
 
 
 def test_only_get_opens_a_stream(dave):
-    status, headers, _body = asyncio.run(call(STREAM, f"t={stream_token(dave)}", method="POST"))
+    status, headers, _body = run(call(STREAM, f"t={stream_token(dave)}", method="POST"))
     assert status == 405 and headers[b"allow"] == b"GET"
 
 
@@ -106,7 +114,7 @@ def test_a_members_stream_carries_their_events_and_nobody_elses(redis_url, make_
         publisher.publish(f"talk:u:{dave.pk}", f"conv-{conversation.pk}")
         return await erin_stream, await bob_stream
 
-    (erin_status, erin_headers, erin_body), (bob_status, _h, bob_body) = asyncio.run(scenario())
+    (erin_status, erin_headers, erin_body), (bob_status, _h, bob_body) = run(scenario())
     assert erin_status == 200
     assert erin_headers[b"content-type"] == b"text/event-stream"
     assert f"event: conv-{conversation.pk}\n" in erin_body and "event: badge\n" in erin_body
