@@ -197,9 +197,13 @@ async def run(rows: list[dict], args, talk_pid: int) -> dict:
                             if key not in evented:
                                 evented.add(key)
                                 event_lat.append(at - sent[key])
-                        fetched = await pages.get(
-                            live, cookies=cookies, headers={"HX-Request": "true"}
-                        )
+                        try:
+                            fetched = await pages.get(
+                                live, cookies=cookies, headers={"HX-Request": "true"}
+                            )
+                        except httpx.HTTPError:
+                            errors["fetch"] += 1
+                            continue
                         done = time.monotonic()
                         if fetched.status_code != 200:
                             errors["fetch"] += 1
@@ -220,12 +224,17 @@ async def run(rows: list[dict], args, talk_pid: int) -> dict:
             text = f"msg{number:06d}x"
             key = f"{row['conversation']}:{text}"
             sent[key] = time.monotonic()
-            response = await pages.post(
-                f"{web}/rete/messaggi/{row['conversation']}/",
-                data={"body": text},
-                cookies={"sessionid": row["sender_session"], "csrftoken": CSRF},
-                headers={"X-CSRFToken": CSRF},
-            )
+            try:
+                response = await pages.post(
+                    f"{web}/rete/messaggi/{row['conversation']}/",
+                    data={"body": text},
+                    cookies={"sessionid": row["sender_session"], "csrftoken": CSRF},
+                    headers={"X-CSRFToken": CSRF},
+                )
+            except httpx.HTTPError:
+                errors["post"] += 1
+                sent.pop(key, None)
+                return
             post_lat.append(time.monotonic() - sent.get(key, time.monotonic()))
             if response.status_code != 302:
                 errors["post"] += 1
