@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions bench-task-runtimes seed-large bench-pages bench-load lint format security drills
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions bench-task-runtimes seed-large bench-pages bench-load bench-talk lint format security drills
 
 venv: .venv/.synced
 
@@ -121,6 +121,17 @@ bench: bench-load
 bench-load: venv
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
 		.venv/bin/python -m bench.load $(BENCH_ARGS)
+
+## make bench-talk: conversations live: 200 open streams, 10 messages/s in all, end-to-end p95
+## against 2 s, memory per open stream; gunicorn + uvicorn + Redis (wipes its own DB and Redis db).
+BENCH_TALK_DB ?= gilda_bench_talk
+BENCH_TALK_REDIS ?= redis://127.0.0.1:6379/15
+bench: bench-talk
+bench-talk: venv messages
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_TALK_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_TALK_DB)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_TALK_DB) REDIS_URL=$(BENCH_TALK_REDIS) \
+		.venv/bin/python -m bench.talk $(BENCH_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .

@@ -3,7 +3,8 @@
 Starts what docker-compose.yml runs, against the machine's real services: migrate on
 PostgreSQL, the image's build script (config/build.sh), gunicorn, a Celery worker and beat on
 Redis. Then drives a sign-up over HTTP with a real client and proves that the verification
-email was sent by the worker process (not eagerly in gunicorn). Everything it starts is stopped
+email was sent by the worker process (not eagerly in gunicorn), and that uvicorn streams the
+conversations' push events. Everything it starts is stopped
 at the end.
 """
 
@@ -192,6 +193,7 @@ def main() -> None:
         assert verified.status_code == 302, (verified.status_code, verified.text[:2000])
         welcome = client.get("/")
         assert 'data-testid="welcome"' in welcome.text, welcome.text[:2000]
+        check_push_channel(client, welcome.text)
 
     with psycopg.connect(ENV["DATABASE_URL"]) as conn:
         row = conn.execute(
@@ -200,6 +202,42 @@ def main() -> None:
         ).fetchone()
     assert row == (True, 1), row
     log("verification email sent by the Celery worker, exactly once; signup verified over HTTP")
+
+
+def check_push_channel(client: httpx.Client, page: str) -> None:
+    """The conversations' push channel as docker-compose runs it (service talk): uvicorn
+    serves the stream that the page names, with the page's token, from Redis pub/sub. Without
+    the proxy's route gunicorn answers the stream's path with 204 (pages then poll)."""
+    talk_port = PORT + 1
+    start(
+        "uvicorn",
+        str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1",
+        "--port", str(talk_port), "--workers", "2", "--no-access-log",
+    )  # fmt: skip
+    stream_url = re.search(r'sse-connect="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert client.get(stream_url).status_code == 204, "gunicorn must not hold streams"
+    talk = f"http://127.0.0.1:{talk_port}"
+
+    def talk_up() -> bool:
+        try:
+            return httpx.get(f"{talk}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for("uvicorn to answer", talk_up)
+    with psycopg.connect(ENV["DATABASE_URL"]) as conn:
+        (user_id,) = conn.execute(
+            "SELECT id FROM profiles_user WHERE email = %s", ("smoke@example.com",)
+        ).fetchone()
+    events = redis.Redis.from_url(ENV["REDIS_URL"])
+    with httpx.stream("GET", talk + stream_url, timeout=10) as stream:
+        assert stream.status_code == 200, stream.status_code
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        events.publish(f"talk:u:{user_id}", "badge")
+        assert "event: badge" in [next(lines) for _ in range(4)]
+    log("push channel: uvicorn streamed a Redis event to the signed-in page's stream")
 
 
 if __name__ == "__main__":

@@ -365,3 +365,20 @@ RATE_LIMITS = {
     "connection_request": ((5, 3600), (20, 3600)),
     "report": ((5, 86400), (30, 86400)),
 }
+# Conversations (connections/conversations.py): new conversations a member may start a day
+# (stricter for accounts younger than CONNECTIONS_NEW_ACCOUNT_DAYS); the push channel's URL
+# (served by connections/live.py under uvicorn; the proxy routes that path to it); the
+# polling period of open pages, the fallback when the push channel is down.
+TALK_DAILY_CAP = env_int("TALK_DAILY_CAP", 30)
+TALK_DAILY_CAP_NEW = env_int("TALK_DAILY_CAP_NEW", 5)
+# Only production runs the push channel by default: dev and test pages poll (no uvicorn there).
+TALK_STREAM_URL = env_str(
+    "TALK_STREAM_URL", "/rete/messaggi/eventi/" if GILDA_ENV == "prod" else ""
+)
+TALK_POLL_SECONDS = env_int("TALK_POLL_SECONDS", 5)
+# Origins whose pages may open the stream when it is served from another origin (tests, or a
+# separate host for the stream); empty when the proxy serves it on the site's own origin.
+TALK_STREAM_ORIGINS = env_list("TALK_STREAM_ORIGINS")
+if "://" in TALK_STREAM_URL:
+    # A stream on its own host: the pages' Content-Security-Policy must let them connect.
+    SECURE_CSP["connect-src"].append("/".join(TALK_STREAM_URL.split("/", 3)[:3]))

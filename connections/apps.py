@@ -22,6 +22,7 @@ class ConnectionsConfig(AppConfig):
             (pre_save, signals.remember_ranked_user_change, "profiles.User", "conn-u0"),
             (post_save, signals.user_saved, "profiles.User", "conn-u1"),
             (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
+            (pre_delete, signals.account_deleted, "profiles.User", "talk-forget"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)
         from connections.signals import withdraw_suspended_member

@@ -593,3 +593,26 @@ def mark_stale_after_graph_change(a_id: int, b_id: int) -> None:
             via,
             key=f"suggestions-rescore-{candidate}-via-{via}",
         )
+
+
+# Conversations live in their own module; importing them here registers the models.
+from connections.conversations import (  # noqa: E402
+    Conversation,
+    Message,
+    MessagingSettings,
+    Participant,
+)
+
+__all__ = [
+    "Block",
+    "Connection",
+    "ConnectionActionError",
+    "ConnectionRequest",
+    "Conversation",
+    "Dismissal",
+    "Message",
+    "MessagingSettings",
+    "Participant",
+    "StaleSuggestions",
+    "Suggestion",
+]

@@ -88,3 +88,11 @@ def withdraw_suspended_member(sender, member, **kwargs) -> None:
         status=ConnectionRequest.Status.WITHDRAWN, decided_at=timezone.now()
     )
     mark_stale(member.pk)
+
+
+def account_deleted(sender, instance, **kwargs) -> None:
+    """A deleted account's messages lose their text; the other member reads "message
+    deleted"."""
+    from connections.conversations import forget_account
+
+    forget_account(instance)

@@ -92,3 +92,18 @@ def recompute_suggestions_range(lo: int, hi: int) -> int:
 def recompute_all_suggestions(range_size: int = 20000) -> int:
     """Beat: the periodic full recompute, fanned out as one task per id range."""
     return dispatch_ranges(range_size)
+
+
+@shared_task(acks_late=True, time_limit=60)
+def email_unread_conversation(conversation_id: int, user_id: int) -> bool:
+    """Outbox task, keyed per conversation and reader: one email about a conversation left
+    unread for 15 minutes. Before then it asks to be run again at the due time (RetryLater);
+    after a read, or once the email is queued, it does nothing."""
+    from connections.models import Participant
+
+    side = (
+        Participant.objects.select_related("user", "other")
+        .filter(conversation_id=conversation_id, user_id=user_id)
+        .first()
+    )
+    return side.email_if_still_unread() if side else False

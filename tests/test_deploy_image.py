@@ -114,7 +114,15 @@ def test_compose_puts_a_tls_proxy_in_front_of_web(compose):
     command = " ".join(proxy["command"])
 
     assert proxy["image"].startswith("caddy:")
-    assert "reverse-proxy" in command and "--to web:8000" in command
+    assert "/etc/caddy/Caddyfile" in command
+    assert "./config/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    caddyfile = (ROOT / "config" / "Caddyfile").read_text()
+    assert "{$GILDA_DOMAIN} {" in caddyfile
+    # The push channel's path goes to the ASGI process, unbuffered; everything else to web.
+    assert "handle /rete/messaggi/eventi/* {" in caddyfile
+    assert "reverse_proxy talk:8001" in caddyfile and "flush_interval -1" in caddyfile
+    assert caddyfile.rstrip().endswith("reverse_proxy web:8000\n\t}\n}")
+    assert "uvicorn" in services["talk"]["command"] and "ports" not in services["talk"]
     assert {"80:80", "443:443"} <= set(proxy["ports"])
     assert proxy["depends_on"]["web"] == {"condition": "service_healthy"}
     # web is reachable only through the proxy, which is what BEHIND_TLS_PROXY=true assumes.

@@ -141,7 +141,10 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"{name}= on <{tag}>")
             if name == "hx-trigger" and "load" in value:
                 self.problems.append("hx-trigger=load")
-            if name in ("hx-get", "hx-post") and not value.startswith(("/gruppi/", "?")):
+            # The site's own fragments: the Q&A's, and the conversations' (the nav badge too).
+            if name in ("hx-get", "hx-post") and not value.startswith(
+                ("/gruppi/", "/rete/messaggi/", "?")
+            ):
                 self.problems.append(f"{name}={value!r}")
             if name in URL_ATTRIBUTES:
                 scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value, re.I)
