@@ -352,3 +352,59 @@ class AvatarForm(forms.Form):
         if old and old != profile.avatar.name:
             profile.avatar.storage.delete(old)
         return profile
+
+
+class WhoYouAreForm(forms.ModelForm):
+    """The first visit's first step: name, headline, sector and city in one go."""
+
+    display_name = forms.CharField(label=_("Name shown to others"), max_length=80)
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        help_text=_("Your city or the nearest larger town, e.g. “Bologna”."),
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["headline", "sector"]
+        help_texts = {
+            "headline": _("One line: what you do, e.g. “Copywriter for e-commerce brands”."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = Sector.objects.all()
+        self.fields["display_name"].initial = self.instance.user.display_name
+        self.fields["city"].initial = self.instance.city
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your name."))
+        return name
+
+    def clean_city(self):
+        query = " ".join(self.cleaned_data["city"].split())
+        if not query:
+            return None
+        key = gazetteer.normalize(query)
+        matches = [place for place in gazetteer.search(query) if place.key == key]
+        if not matches:
+            raise forms.ValidationError(
+                _("We do not know a city called “%(name)s”: try a nearby larger town.")
+                % {"name": query}
+            )
+        return matches[0]
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=False)
+        place = self.cleaned_data["city"]
+        if place is not None or not profile.city:
+            profile.set_location(place)
+        profile.save()
+        user = profile.user
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        return profile

@@ -2,7 +2,17 @@
 and the living profile. Nothing here imports groups or connections."""
 
 from profiles.models.accounts import Block, User, UserManager, block_between_exists, blocked_ids
-from profiles.models.notifications import Notification
+from profiles.models.notifications import (
+    DIGEST_FREQUENCIES,
+    DigestRun,
+    EmailFrequency,
+    EmailKind,
+    EmailPreference,
+    Notification,
+    read_unsubscribe_token,
+    unsubscribe_headers,
+    unsubscribe_token,
+)
 from profiles.models.outbox import OutboxTask, OutgoingEmail, RetryLater
 from profiles.models.profile import (
     Completeness,
@@ -16,7 +26,12 @@ from profiles.models.profile import (
 )
 
 __all__ = [
+    "DIGEST_FREQUENCIES",
     "Block",
+    "DigestRun",
+    "EmailFrequency",
+    "EmailKind",
+    "EmailPreference",
     "Completeness",
     "Experience",
     "Notification",
@@ -33,4 +48,7 @@ __all__ = [
     "block_between_exists",
     "blocked_ids",
     "linkedin_validator",
+    "read_unsubscribe_token",
+    "unsubscribe_headers",
+    "unsubscribe_token",
 ]
