@@ -9,7 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from config.ids import IdChoiceField, IdMultipleChoiceField, parse_id
 from profiles import gazetteer
-from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, avatar_path
+from profiles.models import (
+    EmailFrequency,
+    EmailKind,
+    EmailPreference,
+    Experience,
+    Profile,
+    Sector,
+    Skill,
+    SpokenLanguage,
+    avatar_path,
+)
 from profiles.uploads import process_avatar, too_large_message
 
 logger = logging.getLogger(__name__)
@@ -408,3 +418,40 @@ class WhoYouAreForm(forms.ModelForm):
         user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
         return profile
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n and "Etc" not in n)
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class EmailPreferencesForm(forms.Form):
+    """One choice per kind of event (immediately, daily, weekly, off) and the member's time
+    zone, which sets the local hour digests arrive at."""
+
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        current = EmailPreference.all_for(user)
+        for kind in EmailKind:
+            self.fields[f"kind_{kind.value}"] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailFrequency.choices,
+                initial=current[kind.value],
+                widget=forms.RadioSelect,
+            )
+        self.fields["timezone"].initial = user.timezone
+
+    def kind_fields(self):
+        return [self[name] for name in self.fields if name.startswith("kind_")]
+
+    @transaction.atomic
+    def save(self) -> None:
+        for kind in EmailKind.values:
+            EmailPreference.choose(self.user, kind, self.cleaned_data[f"kind_{kind}"])
+        self.user.timezone = self.cleaned_data["timezone"]
+        self.user.save(update_fields=["timezone"])

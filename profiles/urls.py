@@ -1,4 +1,4 @@
-"""URLs of the identity layer: notifications."""
+"""URLs of the identity layer: notifications, email preferences and unsubscribe."""
 
 from django.urls import path
 
@@ -7,6 +7,10 @@ from profiles import views
 
 urlpatterns = [
     path("notifiche/", views.notification_list, name="notification_list"),
+    path("notifiche/contatore/", views.notification_badge, name="notification_badge"),
     path("notifiche/<id:pk>/apri/", views.notification_open, name="notification_open"),
+    path("notifiche/<id:pk>/letta/", views.notification_read, name="notification_read"),
     path("notifiche/lette/", views.notification_read_all, name="notification_read_all"),
+    path("notifiche/email/", views.email_preferences, name="email_preferences"),
+    path("email/disiscriviti/<str:token>/", views.email_unsubscribe, name="email_unsubscribe"),
 ]

@@ -121,6 +121,34 @@ def unsubscribe_headers(user_id: int, kind: str) -> dict[str, str]:
     }
 
 
+# scope kind ("group") -> readable(user, ids) -> the ids among `ids` the user may read now.
+# The app owning the thing registers its check (groups does in its AppConfig.ready), so this
+# layer can hide what a member can no longer see without knowing what a group is.
+SCOPE_CHECKS: dict = {}
+
+
+def register_scope_check(kind: str, readable) -> None:
+    SCOPE_CHECKS[kind] = readable
+
+
+def mark_hidden(user, notifications) -> list:
+    """Set `.hidden` on each notification whose scope the member can no longer read (one
+    query per scope kind present), so pages and digests show no title or excerpt for it."""
+    notifications = list(notifications)
+    wanted: dict[str, set[int]] = {}
+    for notification in notifications:
+        kind, _sep, ident = notification.scope.partition(":")
+        if kind in SCOPE_CHECKS and ident.isdigit():
+            wanted.setdefault(kind, set()).add(int(ident))
+    readable = {kind: SCOPE_CHECKS[kind](user, ids) for kind, ids in wanted.items()}
+    for notification in notifications:
+        kind, _sep, ident = notification.scope.partition(":")
+        notification.hidden = kind in readable and (
+            not ident.isdigit() or int(ident) not in readable[kind]
+        )
+    return notifications
+
+
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
@@ -184,6 +212,8 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
+        if getattr(self, "hidden", False):
+            return gettext("A notification about something you can no longer see.")
         try:
             return gettext(self.message_id) % self.params
         except (KeyError, TypeError, ValueError):
