@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from connections import suggestions
+from connections import digests, suggestions
 from connections.models import StaleSuggestions
 
 logger = logging.getLogger(__name__)
@@ -50,3 +50,15 @@ def recompute_all_suggestions(range_size: int = 20000) -> int:
     for lo, hi in ranges:
         recompute_suggestions_range.delay(lo, hi)
     return len(ranges)
+
+
+@shared_task(time_limit=600)
+def schedule_digests() -> int:
+    """Beat, hourly: one outbox intent per member whose digest is due (see digests.py)."""
+    return digests.schedule_digests()
+
+
+@shared_task(time_limit=120)
+def send_digest(user_id: int, frequency: str, period: str) -> int:
+    """Run through the outbox only (an intent keyed per member and period)."""
+    return digests.send_digest(user_id, frequency, period)
