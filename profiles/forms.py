@@ -374,6 +374,13 @@ class WhoYouAreForm(forms.ModelForm):
         required=False,
         help_text=_("Your city or the nearest larger town, e.g. “Bologna”."),
     )
+    skill_names = forms.CharField(
+        label=_("Skills"),
+        max_length=600,
+        required=False,
+        help_text=_("Separated by commas, e.g. “SEO locale, copywriting”: questions that "
+                    "match them will wait for you on your home."),
+    )  # fmt: skip
 
     class Meta:
         model = Profile
@@ -387,12 +394,22 @@ class WhoYouAreForm(forms.ModelForm):
         self.fields["sector"].queryset = Sector.objects.all()
         self.fields["display_name"].initial = self.instance.user.display_name
         self.fields["city"].initial = self.instance.city
+        self.fields["skill_names"].initial = ", ".join(s.name for s in self.instance.skills.all())
 
     def clean_display_name(self) -> str:
         name = " ".join(self.cleaned_data["display_name"].split())
         if not name:
             raise forms.ValidationError(_("Please enter your name."))
         return name
+
+    def clean_skill_names(self) -> list[str]:
+        names = [" ".join(n.split())[:60] for n in self.cleaned_data["skill_names"].split(",")]
+        names = list(dict.fromkeys(n for n in names if n))
+        if len(names) > MAX_SKILLS:
+            raise forms.ValidationError(
+                _("At most %(max)s skills: keep the ones you are best at.") % {"max": MAX_SKILLS}
+            )
+        return names
 
     def clean_city(self):
         query = " ".join(self.cleaned_data["city"].split())
@@ -417,6 +434,9 @@ class WhoYouAreForm(forms.ModelForm):
         user = profile.user
         user.display_name = self.cleaned_data["display_name"]
         user.save(update_fields=["display_name"])
+        profile.skills.add(
+            *[Skill.propose(name, by=user) for name in self.cleaned_data["skill_names"]]
+        )
         return profile
 
 

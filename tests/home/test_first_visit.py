@@ -98,3 +98,17 @@ def test_skipping_or_finishing_ends_on_the_home_and_the_home_offers_to_resume(ma
 def test_first_visit_needs_a_login_and_refuses_other_methods(client, make_user, logged_in):
     assert "/accounts/login/" in client.get(FIRST)["Location"]
     assert logged_in(newcomer(make_user)).put(FIRST).status_code == 405
+
+
+def test_step_one_takes_skills_known_or_proposed(make_user, logged_in, sector):
+    from profiles.models import Skill
+
+    known = Skill.objects.create(name="SEO locale", slug="seo-locale", is_approved=True)
+    user = newcomer(make_user)
+    logged_in(user).post(
+        FIRST + "?passo=1",
+        {"display_name": "Martina", "skill_names": "seo LOCALE, Naming, , Naming"},
+    )
+    names = sorted(user.profile.skills.values_list("name", flat=True))
+    assert names == ["Naming", "SEO locale"]
+    assert user.profile.skills.filter(pk=known.pk).exists()
