@@ -367,6 +367,8 @@ class AvatarForm(forms.Form):
 class WhoYouAreForm(forms.ModelForm):
     """The first visit's first step: name, headline, sector and city in one go."""
 
+    field_order = ["display_name", "headline", "sector", "city", "skill_names"]
+
     display_name = forms.CharField(label=_("Name shown to others"), max_length=80)
     city = forms.CharField(
         label=_("City"),
