@@ -70,6 +70,10 @@ def _profile(user):
     return profile
 
 
+def _groups(user):
+    return home_groups(user)
+
+
 BLOCKS = {
     "questions": _questions,
     "activity": _activity,
@@ -77,6 +81,7 @@ BLOCKS = {
     "requests": _requests,
     "people": _people,
     "profile": _profile,
+    "groups": _groups,
 }
 
 

@@ -138,7 +138,7 @@ def test_a_thin_profile_gets_a_nudge_and_a_full_one_does_not(bob_client, bob, se
 
 def test_each_block_is_an_htmx_fragment(bob_client, closed_group, alice, seo):
     ask(closed_group, alice, "Domanda sulla SEO locale")
-    for block in ("questions", "activity", "moderation", "requests", "people", "profile"):
+    for block in ("questions", "activity", "moderation", "requests", "people", "profile", "groups"):
         response = bob_client.get(HOME, {"blocco": block}, headers={"HX-Request": "true"})
         assert response.status_code == 200
         assert b"<html" not in response.content

@@ -35,8 +35,8 @@ def fill(bob, alice, dave, moderator, sector, size: int) -> None:
 # session, user; blocks: questions (profile, skills, candidates), activity (answers,
 # comments), moderation (one), requests (one, with the total), people (connection ids,
 # suggestions; mutual names only when some are mutual), profile (profile, skills,
-# experiences, languages); nav badges
-FULL_HOME = 16
+# experiences, languages), groups (mine, to discover); nav badges
+FULL_HOME = 18
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -47,7 +47,7 @@ def test_home_with_every_block(
     with django_assert_num_queries(FULL_HOME):
         response = bob_client.get(HOME)
     text = response.content.decode()
-    for block in ("questions", "activity", "moderation", "requests", "people", "profile"):
+    for block in ("questions", "activity", "moderation", "requests", "people", "profile", "groups"):
         assert f'data-testid="home-{block}"' in text, block
     assert text.count('data-testid="home-question"') == min(size, 5)
 
@@ -77,6 +77,7 @@ def test_lazy_home_runs_no_block_query(bob_client, bob, django_assert_num_querie
         ("requests", 2 + 1),
         ("people", 2 + 2),  # connection ids, suggestions (no mutual ones to name here)
         ("profile", 2 + 4),  # profile, skills, experiences, languages
+        ("groups", 2 + 2),  # mine, to discover
     ],
 )
 @pytest.mark.parametrize("size", [2, 12])
