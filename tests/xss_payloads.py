@@ -141,7 +141,9 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"{name}= on <{tag}>")
             if name == "hx-trigger" and "load" in value:
                 self.problems.append("hx-trigger=load")
-            if name in ("hx-get", "hx-post") and not value.startswith(("/gruppi/", "?")):
+            # The site's own: group pages' fragments, and the navigation's unread badge poll.
+            own = ("/gruppi/", "?", "/notifiche/contatore/")
+            if name in ("hx-get", "hx-post") and not value.startswith(own):
                 self.problems.append(f"{name}={value!r}")
             if name in URL_ATTRIBUTES:
                 scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value, re.I)

@@ -34,12 +34,14 @@ def test_newcomer_first_visit_home_answer_badge_and_digest(
     live_server, browser, page, screenshot, open_group, alice, sector, log_in
 ):
     base = live_server.url
+    # A long walk on a shared, loaded machine: wait longer than the default 10 s per step.
+    page.set_default_timeout(30_000)
     Skill.objects.create(name="SEO locale", slug="seo-locale", is_approved=True)
     question = Post.ask(open_group, alice, title=TITLE, body="Negozio di ferramenta a Bologna.")
 
     # The asker waits on another page; her badge is polled.
     asker = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900}).new_page()
-    asker.set_default_timeout(10_000)
+    asker.set_default_timeout(30_000)
     log_in(asker, base, alice.email)
     expect(asker.locator("#nav-unread [data-testid=unread-count]")).to_have_count(0)
 
@@ -91,7 +93,7 @@ def test_newcomer_first_visit_home_answer_badge_and_digest(
     expect(pick.locator("[data-testid=home-question-reason]")).to_contain_text(
         "corrisponde alla tua competenza: SEO locale"
     )
-    expect(page.locator("[aria-busy=true]")).to_have_count(0)
+    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
     shoot_both_themes(page, screenshot, "home-member-desktop")
 
     # They answer it.
