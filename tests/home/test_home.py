@@ -159,3 +159,17 @@ def test_an_unknown_block_gives_the_whole_page(bob_client):
     response = bob_client.get(HOME, {"blocco": "nope"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert b"<html" in response.content
+
+
+def test_a_blocked_members_questions_and_activity_stay_off_the_home(
+    bob_client, bob, alice, closed_group, seo
+):
+    from profiles.models import Block
+
+    question = ask(closed_group, alice, "Domanda di Alice sulla SEO locale")
+    mine = ask(closed_group, bob, "La domanda di Bob")
+    mine.answer(alice, body="Risposta di Alice")
+    Block.objects.create(blocker=bob, blocked=alice)
+    text = bob_client.get(HOME).content.decode()
+    assert question.title not in text
+    assert "Alice Romano" not in text.split("<main")[1]
