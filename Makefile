@@ -14,7 +14,7 @@ PORT ?= 8000
 # GILDA_ENV (dev, test or prod) is set per command below, never inherited from the shell.
 DEV := GILDA_ENV=dev
 
-.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions seed-large bench-pages lint format security drills
+.PHONY: run test setup venv messages seed bench bench-directory bench-suggestions bench-task-runtimes seed-large bench-pages bench-load lint format security drills
 
 venv: .venv/.synced
 
@@ -51,8 +51,9 @@ test: venv messages
 		|| echo "chromium could not be installed: the browser tests will fail" >&2; }
 	GILDA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
-## make drills: fault drills on private PostgreSQL (port 5440), Redis (6390) and SMTP, with
-## gunicorn, a worker and beat; prints failed requests, lost/duplicated emails, recovery time.
+## make drills: fault drills on a private PostgreSQL, Redis and SMTP (free ports of their own),
+## with gunicorn, a worker and beat; prints failed requests, lost/duplicated side effects
+## (emails, notifications) and recovery time, and fails if any. DRILLS_ARGS=--short: CI's.
 drills: venv messages
 	.venv/bin/python bench/drills.py $(DRILLS_ARGS)
 
@@ -83,6 +84,18 @@ bench-suggestions: venv
 	$(BENCH_SUGGESTIONS_ENV) $(MANAGE) migrate --noinput -v 0
 	$(BENCH_SUGGESTIONS_ENV) .venv/bin/python -m bench.suggestions $(BENCH_ARGS)
 
+## make bench-task-runtimes: the longest background tasks at 100k members, through the outbox
+## runner, to size the visibility timeout (wipes its own DB; its wake-ups stay unpublished).
+BENCH_TASKS_DB ?= gilda_bench_tasks
+BENCH_TASKS_ENV := $(DEV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_TASKS_DB) \
+	REDIS_URL=redis://127.0.0.1:1/0 CELERY_EAGER=false
+bench: bench-task-runtimes
+bench-task-runtimes: venv
+	@psql -h 127.0.0.1 -U postgres -d $(BENCH_TASKS_DB) -c "select 1" >/dev/null 2>&1 || \
+		createdb -h 127.0.0.1 -U postgres $(BENCH_TASKS_DB)
+	$(BENCH_TASKS_ENV) $(MANAGE) migrate --noinput -v 0
+	$(BENCH_TASKS_ENV) .venv/bin/python -m bench.task_runtimes $(BENCH_ARGS)
+
 ## make seed-large: the large community (20k members, 180k posts…) for bench-pages, loaded
 ## with COPY from a seed (wipes its own DB). SEED_ARGS="--scale 0.1" for a quick one.
 BENCH_PAGES_DB ?= gilda_bench_pages
@@ -99,6 +112,14 @@ bench: bench-pages
 bench-pages: venv
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
 		.venv/bin/python -m bench.pages $(BENCH_ARGS)
+
+## make bench-load: 40 members for 5 minutes, 20% writes, with locust on the seed-large data
+## (gunicorn + a Celery worker, prod settings); writes bench/results/load.md, exits 1 on any 5xx
+## or lost write. BENCH_ARGS="--minutes 1" for the short version.
+bench: bench-load
+bench-load: venv
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_PAGES_DB) REDIS_URL=$(BENCH_PAGES_REDIS) \
+		.venv/bin/python -m bench.load $(BENCH_ARGS)
 
 lint: venv
 	.venv/bin/ruff check .

@@ -1,9 +1,11 @@
 """Fault drills (`make drills`): the production stack on private services, faults under load.
 
-Starts a private PostgreSQL (initdb in a temp dir, port 5440), a private Redis (port 6390) and
-a loopback SMTP server, then gunicorn (2 workers), a Celery worker and beat with
+Starts a private PostgreSQL (initdb in a temp dir), a private Redis and a loopback SMTP server,
+each on a free port of its own, then gunicorn (2 workers), a Celery worker and beat with
 GILDA_ENV=prod. Never touches the machine's shared PostgreSQL or Redis. Each drill runs a small
-loopback load (threads signing up and reading pages) while one fault happens:
+loopback load while one fault happens: threads sign up (each signup owes one verification
+email), answer a question as a logged-in member (each answer owes the asker one notification)
+and read pages. The faults:
 
 - redis-stop: Redis killed for 20 s, then started again;
 - postgres-restart: `pg_ctl restart -m fast`;
@@ -11,15 +13,18 @@ loopback load (threads signing up and reading pages) while one fault happens:
 - worker-kill: the whole Celery worker SIGKILLed mid-load, then started again (as a supervisor
   would); gunicorn is never restarted.
 
-At the end it waits for every acknowledged signup's verification email and prints, per drill:
-requests, failed requests, lost and duplicated emails, and the seconds until requests succeed
-again after the fault ends.
+At the end it waits for every side effect and prints, per drill: requests, failed requests,
+acknowledged writes, lost and duplicated side effects (emails and notifications; a lost write,
+an acknowledged answer missing from the database, counts as lost too), and the seconds until
+requests succeed again after the fault ends. It exits with status 1 if anything was lost or
+duplicated or a drill did not recover. `--short` (CI) holds each fault for less time.
 """
 
 import argparse
 import contextlib
 import email
 import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -38,9 +43,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.smtp_server import SMTPServer  # noqa: E402 - after the path set-up
+from tests.smtp_server import SMTPServer, closed_port  # noqa: E402 - after the path set-up
 
-PG_PORT, REDIS_PORT, WEB_PORT = 5440, 6390, 8790
+# Free ports of their own, never the machine's 5432 and 6379.
+PG_PORT, REDIS_PORT, WEB_PORT = closed_port(), closed_port(), closed_port()
+MEMBER_PASSWORD = "una-password-lunga-2026"  # noqa: S105 - drill accounts on a throwaway database
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 PYTHON = sys.executable
 
@@ -52,8 +59,10 @@ def as_postgres(command: list[str]) -> list[str]:
 
 
 class Stack:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, members: int):
         self.dir = workdir
+        self.members = members
+        self.world: dict = {}
         self.smtp_port = 0
         self.smtp: SMTPServer | None = None
         self.redis = self.web = self.worker = self.beat = None
@@ -111,7 +120,8 @@ class Stack:
     def start_redis(self) -> None:
         self.redis = self.spawn(
             "redis",
-            ["redis-server", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "",
+             "--appendonly", "no",
              "--dir", str(self.dir)],
         )  # fmt: skip
         wait_until(lambda: port_open(REDIS_PORT), 10)
@@ -137,6 +147,7 @@ class Stack:
             ["collectstatic", "--noinput", "-v", "0"],
         ):
             subprocess.run([*manage, *step], cwd=ROOT, env=self.env, check=True)
+        self.world = self.create_world()
         self.web = self.spawn(
             "gunicorn",
             [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", "2", "-b",
@@ -149,6 +160,47 @@ class Stack:
              str(self.dir / "beat-schedule"), "--loglevel", "WARNING"],
         )  # fmt: skip
         wait_until(lambda: get(f"http://127.0.0.1:{WEB_PORT}/healthz")[0] == 200, 60)
+
+    def create_world(self) -> dict:
+        """An open group, an asker and their question, and one verified member per load
+        thread (the answerers)."""
+        code = f"""
+import json
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from groups.models import Group, Post, Sector
+from profiles.models import User
+hashed = make_password({MEMBER_PASSWORD!r})
+def member(address):
+    user = User.objects.create(email=address, display_name=address.split("@")[0], password=hashed)
+    EmailAddress.objects.create(user=user, email=address, verified=True, primary=True)
+    return user
+sector = Sector.objects.first() or Sector.objects.create(slug="drills", name="Drills")
+asker = member("asker@drills.example.com")
+group = Group.create_with_owner(asker, name="Drills", slug="drills", sector=sector,
+                                visibility=Group.Visibility.OPEN)
+question = Post.ask(group, asker, title="Una domanda per le prove", body="Rispondete pure.")
+members = []
+for i in range({self.members}):
+    user = member(f"member{{i}}@drills.example.com")
+    group.join(user)
+    members.append(user.email)
+print("WORLD " + json.dumps({{"slug": group.slug, "question": question.pk, "asker": asker.pk,
+                             "members": members}}))
+"""
+        out = subprocess.run(
+            [PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env, check=True,
+            capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        line = next(ln for ln in out.splitlines() if ln.startswith("WORLD "))
+        return json.loads(line[len("WORLD ") :])
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        import psycopg
+
+        url = f"host=127.0.0.1 port={PG_PORT} user=postgres dbname=gilda_drills"
+        with psycopg.connect(url) as connection:
+            return connection.execute(sql, params).fetchall()
 
     def start_worker(self) -> None:
         self.worker = self.spawn(
@@ -212,57 +264,95 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class Load:
-    """Threads signing up (each signup owes one verification email) and reading pages."""
+    """Threads signing up (each signup owes one verification email), answering the drill
+    question as a logged-in member (each answer owes the asker one notification) and reading
+    pages."""
 
-    def __init__(self, threads: int):
+    def __init__(self, threads: int, world: dict):
         self.threads = threads
+        self.world = world
         self.results: list[tuple[float, str, int]] = []  # (time, drill, status)
         self.signed_up: list[tuple[str, str]] = []  # (drill, email)
+        self.answered: list[tuple[str, str]] = []  # (drill, marker in the answer's body)
         self.drill = "warm-up"
         self.stop = threading.Event()
         self.counter = 0
         self.lock = threading.Lock()
 
-    def signup(self) -> None:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    def next_number(self) -> int:
         with self.lock:
             self.counter += 1
-            number = self.counter
-        client_ip = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+            return self.counter
+
+    @staticmethod
+    def opener(client_ip: str):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+        # The load arrives "through a proxy", each client from its own address, so allauth's
+        # per-address limits do not turn the load itself into 429s.
         opener.addheaders = [("X-Forwarded-For", client_ip)]
+        return opener
+
+    def post_form(self, opener, page: str, action: str, fields: dict) -> int:
+        """GET the page for its CSRF token, then POST the form; the POST's status (0 if the
+        page itself failed)."""
         base = f"http://127.0.0.1:{WEB_PORT}"
-        status, page = get(f"{base}/accounts/signup/", opener)
+        status, html = get(f"{base}{page}", opener)
         self.record(status)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         if not token:
-            return
-        address = f"drill{number}-{int(time.time())}@example.com"
-        data = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token.group(1),
-                "email": address,
-                "password1": "una-password-lunga-2026",
-                "password2": "una-password-lunga-2026",
-            }
-        ).encode()
-        request = urllib.request.Request(f"{base}/accounts/signup/", data=data)  # noqa: S310
+            return 0
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), **fields})
+        request = urllib.request.Request(f"{base}{action}", data=data.encode())  # noqa: S310
         status, _ = get(request, opener)
         self.record(status)
-        if status == 302:
-            self.signed_up.append((self.drill, address))
+        return status
+
+    def signup(self) -> None:
+        number = self.next_number()
+        client_ip = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+        address = f"drill{number}-{int(time.time())}@example.com"
+        drill = self.drill
+        fields = {"email": address, "password1": MEMBER_PASSWORD, "password2": MEMBER_PASSWORD}
+        opener = self.opener(client_ip)
+        if self.post_form(opener, "/accounts/signup/", "/accounts/signup/", fields) == 302:
+            self.signed_up.append((drill, address))
+
+    def answer(self, member: dict) -> None:
+        if not member.get("logged_in"):
+            fields = {"login": member["email"], "password": MEMBER_PASSWORD}
+            status = self.post_form(
+                member["opener"], "/accounts/login/", "/accounts/login/", fields
+            )
+            member["logged_in"] = status == 302
+            if not member["logged_in"]:
+                return
+        thread = f"/gruppi/{self.world['slug']}/domande/{self.world['question']}/"
+        marker = f"drill-answer-{self.next_number()}"
+        drill = self.drill
+        body = f"Risposta di prova {marker}: il contenuto conta."
+        if self.post_form(member["opener"], thread, f"{thread}rispondi/", {"body": body}) == 302:
+            self.answered.append((drill, marker))
 
     def record(self, status: int) -> None:
         self.results.append((time.monotonic(), self.drill, status))
 
-    def run(self) -> None:
+    def run(self, index: int) -> None:
+        member = {
+            "email": self.world["members"][index],
+            "opener": self.opener(f"172.16.0.{index + 1}"),
+        }
         while not self.stop.is_set():
             self.signup()
+            self.answer(member)
             self.record(get(f"http://127.0.0.1:{WEB_PORT}/gruppi/")[0])
             time.sleep(0.2)
 
     def start(self) -> None:
-        self.workers = [threading.Thread(target=self.run, daemon=True) for _ in range(self.threads)]
+        self.workers = [
+            threading.Thread(target=self.run, args=(index,), daemon=True)
+            for index in range(self.threads)
+        ]
         for worker in self.workers:
             worker.start()
 
@@ -280,20 +370,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--outage", type=float, default=20, help="seconds each outage lasts")
-    parser.add_argument("--settle", type=float, default=240, help="max wait for delivery")
+    parser.add_argument(
+        "--settle", type=float, default=420, help="max wait for side effects (a killed "
+        "worker's come back when their 300 s lease runs out)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--short", action="store_true", help="CI: 2 threads, 8 s outages (about 5 minutes)"
+    )
     args = parser.parse_args()
+    if args.short:
+        args.threads, args.outage = 2, 8
     if PG_BIN is None or not shutil.which("redis-server"):
         sys.exit("needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin) and redis-server")
 
     workdir = Path(tempfile.mkdtemp(prefix="gilda-drills-"))
-    stack = Stack(workdir)
-    load = Load(args.threads)
+    stack = Stack(workdir, members=args.threads)
     windows: dict[str, tuple[float, float]] = {}
+    load = None
+    failed = True
     try:
         stack.start_smtp()
         stack.start_postgres()
         stack.start_redis()
         stack.start_app()
+        load = Load(args.threads, stack.world)
         load.start()
         time.sleep(5)
 
@@ -316,33 +416,66 @@ def main() -> None:
         time.sleep(5)
         load.finish()
 
-        expected = Counter(address for _, address in load.signed_up)
-        deadline = time.monotonic() + args.settle
-        while time.monotonic() < deadline:
-            delivered = delivered_to(stack.smtp.accepted)
-            if all(delivered[address] >= 1 for address in expected):
+        started = time.monotonic()
+        deadline = started + args.settle
+        while True:
+            effects = side_effects(stack, load)
+            if all_arrived(load, effects) or time.monotonic() > deadline:
                 break
             time.sleep(5)
-        delivered = delivered_to(stack.smtp.accepted)
-        print_table(load, windows, delivered)
+        print(f"side effects settled in {time.monotonic() - started:.0f} s", flush=True)
+        failed = print_table(load, windows, effects)
     finally:
-        load.stop.set()
+        if load:
+            load.stop.set()
         stack.stop()
         shutil.rmtree(workdir / "pg", ignore_errors=True)
         print(f"logs in {workdir / 'logs'}")
+    if failed:
+        sys.exit("drills: something was lost or duplicated, or a drill did not recover")
 
 
 def delivered_to(messages: list[bytes]) -> Counter:
     return Counter(email.message_from_bytes(raw)["To"] for raw in messages)
 
 
-def print_table(load: Load, windows: dict, delivered: Counter) -> None:
+def side_effects(stack: Stack, load: Load) -> dict:
+    """Emails as the SMTP server received them; answers and the asker's notifications as the
+    database holds them, per marker."""
+    answers = dict(
+        stack.query(
+            "SELECT substring(body from 'drill-answer-[0-9]+'), id FROM groups_post "
+            "WHERE kind = 'answer' AND question_id = %s",
+            [stack.world["question"]],
+        )
+    )
+    told = Counter(
+        answer_id
+        for (answer_id,) in stack.query(
+            "SELECT (params->>'answer_id')::bigint FROM profiles_notification "
+            "WHERE kind = 'group-new-answer' AND recipient_id = %s",
+            [stack.world["asker"]],
+        )
+    )
+    return {"emails": delivered_to(stack.smtp.accepted), "answers": answers, "told": told}
+
+
+def all_arrived(load: Load, effects: dict) -> bool:
+    return all(effects["emails"][address] >= 1 for _, address in load.signed_up) and all(
+        effects["told"][answer_id] >= 1 for answer_id in effects["answers"].values()
+    )
+
+
+def print_table(load: Load, windows: dict, effects: dict) -> bool:
+    """Print the table; True if anything was lost or duplicated, or a drill kept failing."""
     print()
     print(
-        "| drill | requests | failed (statuses) | signups | lost emails | duplicated emails "
+        "| drill | requests | failed (statuses) | signups | answers | lost | duplicated "
         "| recover s |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    emails, answers, told = effects["emails"], effects["answers"], effects["told"]
+    bad = False
     for name, (_, ended) in windows.items():
         results = [(t, status) for t, drill, status in load.results if drill == name]
         failed = [t for t, status in results if not ok(status)]
@@ -350,13 +483,24 @@ def print_table(load: Load, windows: dict, delivered: Counter) -> None:
         detail = ", ".join(f"{code or 'refused'}×{n}" for code, n in sorted(statuses.items()))
         recover = max((t - ended for t in failed if t >= ended), default=0.0)
         signups = [address for drill, address in load.signed_up if drill == name]
-        lost = sum(1 for address in signups if delivered[address] == 0)
-        duplicated = sum(delivered[address] - 1 for address in signups if delivered[address] > 1)
+        markers = [marker for drill, marker in load.answered if drill == name]
+        lost = sum(1 for address in signups if emails[address] == 0)
+        lost += sum(1 for marker in markers if marker not in answers)  # lost writes
+        lost += sum(1 for marker in markers if marker in answers and told[answers[marker]] == 0)
+        duplicated = sum(emails[address] - 1 for address in signups if emails[address] > 1)
+        duplicated += sum(told[answers[m]] - 1 for m in markers if told.get(answers.get(m), 0) > 1)
+        bad |= lost > 0 or duplicated > 0 or recover > 9  # still failing near the drill's end
         print(
             f"| {name} | {len(results)} | {len(failed)}{f' ({detail})' if detail else ''} "
-            f"| {len(signups)} | {lost} | "
-            f"{duplicated} | {recover:.1f} |"
+            f"| {len(signups)} | {len(markers)} | {lost} | {duplicated} | {recover:.1f} |"
         )
+    # Answers written during a drill whose request failed still owe their notification.
+    unacknowledged = set(answers) - {marker for _, marker in load.answered}
+    silent = [m for m in unacknowledged if told[answers[m]] != 1]
+    if silent:
+        print(f"answers stored without an acknowledgement and not notified once: {silent}")
+        bad = True
+    return bad
 
 
 if __name__ == "__main__":

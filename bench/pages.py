@@ -2,7 +2,7 @@
 
     make seed-large && make bench-pages
     .venv/bin/python -m bench.pages [--rounds 3] [--seconds 2] [--clients 10] [--workers 3]
-                                    [--worker-class sync] [--threads 1] [--only home,search]
+                                    [--worker-class gthread] [--threads 2] [--only home,search]
 
 Two gunicorns with the same settings: Gilda (GILDA_ENV=prod, DEBUG off, Redis) on the
 seed-large database, and bench/floor.py (startproject's settings, one trivial view). For each
@@ -17,6 +17,8 @@ import argparse
 import http.client
 import os
 import platform
+import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +43,8 @@ PROD_ENV = {
     "SECURE_HSTS_SECONDS": "0",
 }
 LOGGED_TARGET, ANONYMOUS_TARGET = 0.15, 0.25
+CONCURRENCY = (1, 5, 10, 20)
+PLOT_PAGES = ("home", "open group", "thread, 100 answers", "search, all groups", "directory")
 
 
 def key_pages(viewer_id: int, other_id: int, thread5: int, thread100: int) -> list[tuple]:
@@ -166,10 +170,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1)
+    # As docker-compose.yml and the Dockerfile run it.
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default="", help="Comma-separated page names.")
     parser.add_argument("--output", default=str(RESULTS / "pages.md"))
+    parser.add_argument(
+        "--plot",
+        default=str(RESULTS / "pages-concurrency.png"),
+        help="PNG of req/s against concurrency (empty: no plot).",
+    )
+    parser.add_argument("--plot-pages", default=",".join(PLOT_PAGES))
     args = parser.parse_args(argv)
 
     os.environ.update(PROD_ENV)
@@ -200,7 +211,8 @@ def main(argv: list[str]) -> None:
         threads["Una discussione con cento risposte?"],
     )
     if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
+        # Page names hold ", " ("search, all groups"): split on commas not followed by a space.
+        wanted = {name.strip() for name in re.split(r",(?! )", args.only)}
         pages = [page for page in pages if page[0] in wanted]
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -219,6 +231,8 @@ def main(argv: list[str]) -> None:
     for name, path, is_logged in runs:
         profiles[(name, is_logged)] = sql_profile(logged if is_logged else anonymous, path)
 
+    # A SIGTERM still stops both gunicorns (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     floor_env = {key: value for key, value in env.items() if key not in ("DJANGO_SETTINGS_MODULE",)}
     logs = Path(tempfile.mkdtemp(prefix="gilda-bench-pages-"))
@@ -226,8 +240,10 @@ def main(argv: list[str]) -> None:
     floor = start_gunicorn("bench.floor:application", FLOOR_PORT, args, floor_env, logs / "f.log")
     results = {}
     try:
-        for _name, path, is_logged in runs:  # warm every page once
-            load(GILDA_PORT, path, cookie if is_logged else "", 1, 0.2)
+        # Warm every worker on every page (imports, the gazetteer, compiled templates): a cold
+        # worker met inside a 1.5 s window costs the page seconds on a loaded machine.
+        for _name, path, is_logged in runs:
+            load(GILDA_PORT, path, cookie if is_logged else "", args.workers * args.threads, 1.0)
         for round_number in range(args.rounds):
             for name, path, is_logged in runs:
                 base = load(FLOOR_PORT, "/", "", args.clients, args.seconds)
@@ -243,6 +259,10 @@ def main(argv: list[str]) -> None:
                     f"{'  ERRORS ' + str(page['errors']) if page['errors'] else ''}",
                     flush=True,
                 )
+        curves = {}
+        if args.plot:
+            wanted = [name.strip() for name in re.split(r",(?! )", args.plot_pages)]
+            curves = concurrency_curves(runs, wanted, cookie, args.seconds)
     finally:
         for process in (gilda, floor):
             process.terminate()
@@ -253,9 +273,66 @@ def main(argv: list[str]) -> None:
                 process.wait()
 
     table = report(runs, results, profiles, args)
+    if curves:
+        plot(curves, args)
+        table += concurrency_table(curves, args)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(table)
     print(table)
+
+
+def concurrency_curves(runs, wanted: list[str], cookie: str, seconds: float) -> dict:
+    """req/s at each concurrency of CONCURRENCY, for the floor and the wanted pages (logged
+    in), each level's floor and pages measured back to back."""
+    paths = {name: path for name, path, is_logged in runs if is_logged and name in wanted}
+    curves = {"bare-Django floor": []} | {name: [] for name in paths}
+    for clients in CONCURRENCY:
+        curves["bare-Django floor"].append(load(FLOOR_PORT, "/", "", clients, seconds)["rps"])
+        for name, path in paths.items():
+            rps = load(GILDA_PORT, path, cookie, clients, seconds)["rps"]
+            curves[name].append(rps)
+            print(f"concurrency {clients:>2} {name:<22} {rps:7.1f}/s", flush=True)
+    return curves
+
+
+def plot(curves: dict, args) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
+    for name, values in curves.items():
+        style = "k--" if name == "bare-Django floor" else "-o"
+        axes.plot(CONCURRENCY, values, style, label=name)
+    axes.set_xlabel("concurrent clients")
+    axes.set_ylabel("requests per second (log)")
+    axes.set_yscale("log")
+    axes.set_xticks(CONCURRENCY)
+    axes.set_title(
+        f"Gilda pages (member) against the bare-Django floor\n"
+        f"gunicorn {args.workers} × {args.worker_class}, {args.threads} thread(s); "
+        f"{os.cpu_count()} shared CPUs"
+    )
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(args.plot)
+
+
+def concurrency_table(curves: dict, args) -> str:
+    lines = [
+        "",
+        f"## req/s against concurrency (plot: `{Path(args.plot).name}`)",
+        "",
+        "| page (member) | " + " | ".join(f"{c} clients" for c in CONCURRENCY) + " |",
+        "|---|" + "---:|" * len(CONCURRENCY),
+    ]
+    for name, values in curves.items():
+        lines.append(f"| {name} | " + " | ".join(f"{v:.0f}" for v in values) + " |")
+    lines.append("")
+    return "\n".join(lines)
 
 
 def verdict(share: float, target: float, status: int) -> str:
@@ -280,7 +357,8 @@ def report(runs, results, profiles, args) -> str:
         f"gunicorn `--workers {args.workers} --worker-class {args.worker_class} "
         f"--threads {args.threads}`, {args.clients} clients, {args.rounds} rounds of "
         f"{args.seconds:g} s per page and floor, interleaved; medians. Machine: {model}, "
-        f"{os.cpu_count()} CPUs (shared), Python {platform.python_version()}.",
+        f"{os.cpu_count()} CPUs (shared), Python {platform.python_version()}; load average "
+        f"{' / '.join(f'{value:.1f}' for value in os.getloadavg())} (1/5/15 min) at the end.",
         "",
         "| page | who | floor req/s | page req/s | share of floor | target | p95 ms "
         "| SQL queries | SQL ms | bytes | writes | errors |",

@@ -52,6 +52,7 @@ TABLES = (
     "groups_group",
     "connections_connection",
     "profiles_profile",
+    "account_emailaddress",
     "profiles_user",
 )
 
@@ -231,6 +232,21 @@ def main(argv: list[str]) -> None:
                 "linkedin_url",
             ),
             profiles,
+        )
+        # Verified addresses: the directory lists verified members only.
+        copy_rows(
+            cursor,
+            "account_emailaddress",
+            ("user_id", "email", "verified", '"primary"'),
+            (
+                (
+                    i + 1,
+                    VIEWER_EMAIL if i == 0 else OTHER_EMAIL if i == 1 else f"m{i:06d}@bench.gilda",
+                    True,
+                    True,
+                )
+                for i in range(n)
+            ),
         )
         progress.step("profiles")
 

@@ -33,7 +33,9 @@ class FailOpenRedisCacheClient(RedisCacheClient):
         except (RedisConnectionError, RedisTimeoutError, OSError) as error:
             FailOpenRedisCacheClient.down_until = time.monotonic() + RETRY_AFTER_SECONDS
             logger.warning(
-                "Cache unavailable, failing open for %ss: %s", RETRY_AFTER_SECONDS, error
+                "Cache unavailable, failing open for %ss (rate limits not enforced meanwhile): %s",
+                RETRY_AFTER_SECONDS,
+                error,
             )
             raise _RedisDown from error
 

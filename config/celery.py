@@ -54,6 +54,15 @@ app.conf.beat_schedule = {
         "task": "groups.tasks.roll_up_group_activity",
         "schedule": 600.0,
     },
+    # Meetups: quorum deadlines and the day-before reminders (both idempotent per event).
+    "decide-event-quorums": {
+        "task": "groups.tasks.decide_event_quorums",
+        "schedule": 300.0,
+    },
+    "send-event-reminders": {
+        "task": "groups.tasks.send_event_reminders",
+        "schedule": 900.0,
+    },
     # Records the digests due in each member's time zone; idempotent per member and period.
     "schedule-digests": {
         "task": "connections.tasks.schedule_digests",

@@ -293,8 +293,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    # An unacknowledged task (its worker died) goes back to the queue after this long.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # An unacknowledged task (its worker died) goes back to the queue after this long: twice
+    # the longest time limit of any task (300 s, the beat tasks; side effects run inside the
+    # outbox runner, 240 s under a 300 s lease). The longest run measured is 12.5 s (38 s on
+    # a loaded machine; bench/task_runtimes.py, README: Reliability). A killed worker's side
+    # effects do not wait for this: the outbox sweep publishes them again once their lease
+    # runs out.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

@@ -215,3 +215,14 @@ def test_the_sending_lease_is_committed_before_smtp_and_released_after_a_failure
     assert email.send() is True
     assert email.send() is False  # already sent: a second call sends nothing
     assert len(smtp_server.accepted) == 1
+
+
+def test_the_visibility_timeout_covers_the_longest_allowed_run_and_not_an_hour(settings):
+    """A killed worker's message comes back after the visibility timeout: it must not come back
+    while a live runner may still be on it (the time limit), and not an hour later either."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert run_outbox_task.time_limit < OutboxTask.LEASE_SECONDS <= visibility
+    assert visibility == 600  # measured runs take seconds (README: Reliability)
+    for name, task in celery_app.tasks.items():
+        if name.split(".")[0] in ("profiles", "groups", "connections"):
+            assert (task.time_limit or settings.CELERY_TASK_TIME_LIMIT) < visibility, name

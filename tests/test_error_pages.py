@@ -1,10 +1,17 @@
 """Error pages: in the site layout, Italian and English, and without touching the database."""
 
+import sqlite3
+
+import psycopg
+import psycopg_pool
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.urls import include, path
 
 from config import errors
+from tests.smtp_server import closed_port
 
 
 @pytest.mark.parametrize(
@@ -57,16 +64,95 @@ def test_an_oversized_form_gets_the_friendly_400(db):
     assert "troppo grande" in response.content.decode()
 
 
-def test_a_database_error_becomes_a_503_with_retry_after(db, django_assert_num_queries):
+def django_error_from(driver_error: Exception, django_class=OperationalError) -> Exception:
+    """What Django's DatabaseErrorWrapper raises for a driver's error: the same message, the
+    driver's error as __cause__."""
+    try:
+        raise django_class(*driver_error.args) from driver_error
+    except django_class as wrapped:
+        return wrapped
+
+
+def a_refused_postgresql_connection() -> Exception:
+    try:
+        psycopg.connect(f"host=127.0.0.1 port={closed_port()} user=x dbname=x connect_timeout=2")
+    except psycopg.OperationalError as error:
+        return django_error_from(error)
+    raise AssertionError("a closed port accepted a connection")
+
+
+def an_sqlite_sql_error() -> Exception:
+    try:
+        sqlite3.connect(":memory:").execute("SELECT * FROM no_such_table")
+    except sqlite3.OperationalError as error:
+        return django_error_from(error)
+    raise AssertionError("the table exists")
+
+
+def server_error_while_handling(error: Exception):
     request = RequestFactory().get("/gruppi/")
+    try:
+        raise error
+    except type(error):
+        return errors.server_error(request)
+
+
+def test_an_unreachable_database_becomes_a_503_with_retry_after(db, django_assert_num_queries):
+    error = a_refused_postgresql_connection()
     with django_assert_num_queries(0):
-        try:
-            raise OperationalError("connection refused")
-        except OperationalError:
-            response = errors.server_error(request)
+        response = server_error_while_handling(error)
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "temporaneamente non disponibile" in response.content.decode()
+
+
+def test_a_terminated_connection_and_a_pool_timeout_are_503s(db):
+    terminated = psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    pool_timeout = psycopg_pool.PoolTimeout("couldn't get a connection after 5.00 sec")
+    closed = InterfaceError("connection already closed")
+    for error in (django_error_from(terminated), django_error_from(pool_timeout), closed):
+        assert server_error_while_handling(error).status_code == 503, error
+
+
+def test_an_sql_error_stays_a_500_not_a_database_down_page(db):
+    response = server_error_while_handling(an_sqlite_sql_error())
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "Qualcosa è andato storto" in response.content.decode()
+
+
+def test_a_deadlock_or_a_statement_timeout_on_postgresql_stays_a_500(db):
+    for driver_error in (
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+    ):
+        assert isinstance(driver_error, psycopg.OperationalError)  # what made them 503s before
+        response = server_error_while_handling(django_error_from(driver_error))
+        assert response.status_code == 500, driver_error
+
+
+def view_with_broken_sql(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM gilda_no_such_table")
+    return HttpResponse("unreachable")
+
+
+urlpatterns = [path("broken-sql/", view_with_broken_sql), path("", include("config.urls"))]
+handler500 = "config.errors.server_error"
+
+
+@pytest.mark.urls(__name__)
+def test_a_broken_query_in_a_view_is_a_logged_500_on_either_database(db, caplog):
+    """Through the whole handler: SQLite calls it an OperationalError, PostgreSQL a
+    ProgrammingError; either way a 500 (not "database down"), logged with its traceback."""
+    client = Client(raise_request_exception=False)
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = client.get("/broken-sql/")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert "Qualcosa è andato storto" in response.content.decode()
+    logged = [record for record in caplog.records if record.name == "django.request"]
+    assert logged and "gilda_no_such_table" in str(logged[-1].exc_info[1])
 
 
 def test_the_rate_limit_page_is_ours_with_retry_after(client, db, settings):

@@ -67,11 +67,25 @@ def log_in(client, email, password=PASSWORD):
     return client.post("/accounts/login/", {"login": email, "password": password})
 
 
-def test_login_and_signup_succeed_with_redis_unreachable(client, alice, settings):
+def rate_limit_warnings(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "config.cache"
+        and record.levelname == "WARNING"
+        and "rate limits not enforced" in record.getMessage()
+    ]
+
+
+def test_login_and_signup_succeed_with_redis_unreachable(client, alice, settings, caplog):
     settings.CACHES = caches_from_url(f"redis://127.0.0.1:{closed_port()}/0")
 
-    response = log_in(client, "alice@example.com")
+    with caplog.at_level("WARNING", logger="config.cache"):
+        response = log_in(client, "alice@example.com")
     assert response.status_code == 302
+    # allauth's login rate limit read the cache first: it failed open, and said so.
+    assert len(rate_limit_warnings(caplog)) == 1
+    assert "Connection refused" in rate_limit_warnings(caplog)[0]
     assert client.get("/").context["user"] == alice
 
     client.logout()
@@ -89,7 +103,9 @@ def test_login_and_signup_succeed_with_redis_unreachable(client, alice, settings
     assert FailOpenRedisCacheClient.down_until > 0
 
 
-def test_a_stopped_private_redis_fails_open_and_recovers(client, alice, settings, private_redis):
+def test_a_stopped_private_redis_fails_open_and_recovers(
+    client, alice, settings, private_redis, caplog
+):
     settings.CACHES = caches_from_url(private_redis.url)
     # Up: the limits are enforced from Redis (5 failures per 5 minutes for one address).
     for _ in range(5):
@@ -100,8 +116,10 @@ def test_a_stopped_private_redis_fails_open_and_recovers(client, alice, settings
     assert "_auth_user_id" not in client.session
 
     private_redis.stop()
-    # Down: the limit's history is unreadable, so login goes through; pages render.
-    assert log_in(client, "alice@example.com").status_code == 302
+    # Down: the limit's history is unreadable, so login goes through (logged); pages render.
+    with caplog.at_level("WARNING", logger="config.cache"):
+        assert log_in(client, "alice@example.com").status_code == 302
+    assert rate_limit_warnings(caplog)
     assert client.get("/").status_code == 200
     assert client.get("/gruppi/").status_code == 200
     health = client.get("/healthz").json()

@@ -75,8 +75,9 @@ class GroupActivity(models.Model):
 
 def most_active_members(group: Group, limit: int = 5):
     """Current members ranked by helpfulness over the last ACTIVITY_DAYS days, in one query:
-    the roll-up plus the posts written since it. Each user carries activity_points and
-    recent_answers, as Group.most_active_members() (the live twin) gives them."""
+    the roll-up's leaders plus the posts written since it, never the whole roll-up. Each user
+    carries activity_points and recent_answers, as Group.most_active_members() (the live twin)
+    gives them."""
     since = timezone.now() - timedelta(days=ACTIVITY_DAYS)
     table = GroupActivity._meta.db_table
     # Without a roll-up for the group (new group, or no activity), the live part covers the
@@ -86,20 +87,33 @@ def most_active_members(group: Group, limit: int = 5):
         WITH mark AS (
             SELECT COALESCE(MAX(rolled_up_at), %(since)s) AS at FROM {table}
             WHERE group_id = %(group)s AND rolled_up_at >= %(since)s
-        ), tally AS (
-            SELECT user_id, SUM(points) AS points, SUM(answers) AS answers FROM (
-                SELECT user_id, points, answers FROM {table}
+        ), live AS (
+            SELECT p.author_id AS user_id, SUM({_POINTS_SQL}) AS points,
+                   COUNT(*) FILTER (WHERE p.kind = 'answer') AS answers
+            FROM groups_post p, mark
+            WHERE p.group_id = %(group)s AND p.deleted_at IS NULL
+              AND p.author_id IS NOT NULL AND p.created_at >= mark.at
+            GROUP BY p.author_id
+        ), candidates AS (
+            -- The roll-up's leaders, read from groupactivity_top_idx, and whoever posted
+            -- since: nobody else can reach the top (at most `depth` members are ahead).
+            SELECT user_id FROM (
+                SELECT user_id FROM {table}
                 WHERE group_id = %(group)s AND rolled_up_at >= %(since)s
-                UNION ALL
-                SELECT p.author_id, {_POINTS_SQL}, CASE WHEN p.kind = 'answer' THEN 1 ELSE 0 END
-                FROM groups_post p, mark
-                WHERE p.group_id = %(group)s AND p.deleted_at IS NULL
-                  AND p.author_id IS NOT NULL AND p.created_at >= mark.at
-            ) parts
-            GROUP BY user_id
+                ORDER BY points DESC LIMIT %(depth)s
+            ) leaders
+            UNION
+            SELECT user_id FROM live
+        ), tally AS (
+            SELECT c.user_id,
+                   COALESCE(a.points, 0) + COALESCE(l.points, 0) AS points,
+                   COALESCE(a.answers, 0) + COALESCE(l.answers, 0) AS answers
+            FROM candidates c
+            LEFT JOIN {table} a ON a.group_id = %(group)s AND a.user_id = c.user_id
+                                AND a.rolled_up_at >= %(since)s
+            LEFT JOIN live l ON l.user_id = c.user_id
         ), top AS (
-            -- Join users and seats for the leaders only (ties at the cut included), not for
-            -- every active member of a 5,000-member group.
+            -- Join users and seats for the leaders only (ties at the cut included).
             SELECT * FROM tally WHERE points > 0 AND points >= COALESCE(
                 (SELECT points FROM tally ORDER BY points DESC LIMIT 1 OFFSET %(depth)s), 0
             )

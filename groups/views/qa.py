@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, ReportForm, VoteForm
+from groups.fragments import prefetch_fragments
 from groups.models import (
     SEARCH_CAP,
     Comment,
@@ -198,6 +199,15 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         post_pk, form = failed
         by_pk[post_pk].comment_form = form
     can_moderate = seat.can_moderate
+    is_asker = request.user.is_authenticated and question.author_id == request.user.pk
+    prefetch_fragments(
+        posts,
+        group=group,
+        viewer_pk=request.user.pk,
+        member=seat.membership is not None,
+        asker=is_asker,
+        moderator=can_moderate,
+    )
     return {
         "group": group,
         "membership": seat.membership,
@@ -205,7 +215,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
         "page": page,
         "watching": watching,
         "can_moderate": can_moderate,
-        "is_asker": request.user.is_authenticated and question.author_id == request.user.pk,
+        "is_asker": is_asker,
         "answer_form": answer_form or PostBodyForm(seat=seat),
         "report_form": ReportForm(),
         # Translated once, not once per post.

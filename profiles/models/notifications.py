@@ -199,10 +199,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
-            # The badge: a member's unread ones only.
+            # The navigation badge counts a member's unread ones on every page.
             models.Index(
                 fields=["recipient"],
-                condition=Q(read_at__isnull=True),
+                condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),
         ]

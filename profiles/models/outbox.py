@@ -63,7 +63,10 @@ class OutboxTask(models.Model):
     """A durable intent to run the Celery task `name` with `args` (JSON)."""
 
     MAX_ATTEMPTS = 12  # with backoff_seconds: about 24 hours of retrying
-    LEASE_SECONDS = 600  # above every routed task's time limit
+    # Above the runner's time limit (LEASE_SECONDS - 60 = 240 s), itself 6 times the longest
+    # task measured on a loaded machine (38 s; 12.5 s quiet; bench/task_runtimes.py, README:
+    # Reliability). A killed worker's intent is published again once its lease runs out.
+    LEASE_SECONDS = 300
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -291,6 +291,8 @@ class Profile(models.Model):
             ),
         ]
         indexes = [
+            # The directory's default order, newest first: walked from the index, 20 at a time.
+            models.Index(fields=["-created_at", "-id"], name="profile_newest_idx"),
             models.Index(
                 fields=["public_latitude", "public_longitude"], name="profile_public_geo_idx"
             ),

@@ -1,6 +1,7 @@
 """Pinned query counts: the directory costs the same at 10 and at 120 members."""
 
 import random
+import sys
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -116,3 +117,28 @@ def test_group_directory_queries(
     assert response.status_code == 200
     # Alice and the moderator have no city, so "near me" leaves them out.
     assert response.content.count(b'data-testid="member-card"') == min(size, 20)
+
+
+def test_the_count_stops_at_the_cap_and_says_so(
+    bob_client, bob, sector, skills, directory_url, monkeypatch
+):
+    # groups.views re-exports the view under the module's name: patch the module itself.
+    monkeypatch.setattr(sys.modules["groups.views.directory"], "COUNT_CAP", 25)
+    crowd(30, sector, skills)
+
+    response = bob_client.get(directory_url)
+    last = bob_client.get(directory_url, {"pagina": "9"})
+
+    assert response.context["page"].paginator.count == 25
+    assert b'data-testid="directory-capped"' in response.content
+    assert last.context["page"].number == 2  # 25 members: two pages of 20, no third
+    assert last.content.count(b'data-testid="member-card"') == 5
+
+
+def test_under_the_cap_the_count_is_exact(bob_client, bob, sector, skills, directory_url):
+    crowd(12, sector, skills)
+
+    response = bob_client.get(directory_url)
+
+    assert response.context["page"].paginator.count == 12
+    assert b'data-testid="directory-capped"' not in response.content

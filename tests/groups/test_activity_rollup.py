@@ -95,3 +95,27 @@ def test_group_page_shows_rolled_up_members_to_members_only(
     assert "Monica Moderatrice" in inside.split('data-testid="active-members"')[1]
     assert 'data-testid="active-members"' not in outside
     assert "Monica Moderatrice" not in outside
+
+
+def test_a_member_below_the_leaders_who_posts_since_the_roll_up_is_ranked_exactly(
+    closed_group, make_user, django_assert_num_queries
+):
+    """60 rolled-up members (more than the 50 leaders the query reads), the last of whom
+    answers a lot after the roll-up: the ranking still equals the live one."""
+    members = [make_user(f"m{i}@example.com", f"Membro {i:02d}") for i in range(60)]
+    for member in members:
+        closed_group.add_member(member)
+    question = Post.ask(closed_group, members[0], title="Domanda comune?", body="…")
+    for i, member in enumerate(members[1:], start=1):
+        for _ in range(1 + i % 3):  # 1 to 3 answers each
+            question.answer(member, body=f"Risposta di {i}.")
+    GroupActivity.rebuild()
+    last = members[57]  # 57 % 3 == 0: 1 answer, far below the 3-answer leaders
+    for _ in range(5):
+        question.answer(last, body="Ancora una.")
+
+    with django_assert_num_queries(1):
+        rolled = ranking(most_active_members(closed_group))
+
+    assert rolled == ranking(closed_group.most_active_members())
+    assert rolled[0] == (last.pk, 6 * ANSWER_POINTS, 6)

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dispatch",
             action="store_true",
-            help="Queue one Celery task per id range for the workers instead.",
+            help="Queue one background task per id range (through the outbox) instead.",
         )
 
     def handle(self, *args, range_size: int, dispatch: bool, **options):
@@ -25,12 +25,9 @@ class Command(BaseCommand):
             self.stderr.write("--range-size must be positive.")
             return
         if dispatch:
-            from connections.tasks import recompute_suggestions_range
+            from connections.tasks import dispatch_ranges
 
-            ranges = suggestions.user_id_ranges(range_size)
-            for lo, hi in ranges:
-                recompute_suggestions_range.delay(lo, hi)
-            self.stdout.write(f"Queued {len(ranges)} ranges.")
+            self.stdout.write(f"Queued {dispatch_ranges(range_size)} ranges.")
             return
         ranges = suggestions.user_id_ranges(range_size)
         done = 0

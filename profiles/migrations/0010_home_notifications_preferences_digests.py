@@ -15,7 +15,7 @@ def existing_members_are_onboarded(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0007_connections_visibility_help'),
+        ('profiles', '0009_profile_newest_index'),
     ]
 
     operations = [
@@ -75,10 +75,6 @@ class Migration(migrations.Migration):
             model_name='user',
             name='timezone',
             field=models.CharField(default='Europe/Rome', max_length=64, verbose_name='time zone'),
-        ),
-        migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread_idx'),
         ),
         migrations.AddField(
             model_name='digestrun',

@@ -1,0 +1,134 @@
+"""The thread page caches each post's rendered fragment (groups/fragments.py): read back on
+the next view, never shown to someone who may not read the group, never stale after a change,
+varying with how the viewer sees the post, and failing open when Redis is down."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from config.cache import FailOpenRedisCacheClient
+from groups.models import Post
+from tests.smtp_server import closed_port
+
+SECRET_BODY = "Il listino riservato del gruppo: 1.500 euro a naming."
+
+
+@pytest.fixture
+def secret_thread(closed_group, bob, alice):
+    question = Post.ask(closed_group, bob, title="Tariffe riservate?", body="Quanto chiedete?")
+    question.answer(alice, body=SECRET_BODY)
+    return question
+
+
+@pytest.fixture
+def open_thread(open_group, alice, bob):
+    open_group.add_member(bob)
+    question = Post.ask(open_group, alice, title="Come iniziare?", body="Da dove parto?")
+    question.answer(alice, body="Da un portfolio.")
+    return question
+
+
+def thread_url(question) -> str:
+    return reverse("groups:thread", args=[question.group.slug, question.pk])
+
+
+def test_the_second_view_reads_every_post_from_the_cache(secret_thread, bob_client):
+    first = bob_client.get(thread_url(secret_thread))
+    second = bob_client.get(thread_url(secret_thread))
+
+    assert first.context["question"].cached_fragment is None  # rendered, then stored
+    assert second.context["question"].cached_fragment is not None
+    assert all(answer.cached_fragment for answer in second.context["page"])
+    assert SECRET_BODY in second.content.decode()
+
+
+def test_an_outsider_never_gets_a_cached_post_of_a_closed_group(
+    secret_thread, bob_client, dave_client, client
+):
+    bob_client.get(thread_url(secret_thread))  # a member fills the cache
+    url = thread_url(secret_thread)
+
+    outsider = dave_client.get(url)
+    outsider_htmx = dave_client.get(url, headers={"HX-Request": "true"})
+    anonymous = client.get(url)
+
+    assert outsider.status_code == 404
+    assert outsider_htmx.status_code == 404
+    assert anonymous.status_code == 403  # the group's public card, nothing of the thread
+    for response in (outsider, outsider_htmx, anonymous):
+        assert SECRET_BODY not in response.content.decode()
+
+
+def test_a_visitor_does_not_get_the_member_version_of_a_cached_post(
+    open_thread, bob_client, client
+):
+    answer = open_thread.answers.get()
+    member_page = bob_client.get(thread_url(open_thread)).content.decode()
+    anonymous_page = client.get(thread_url(open_thread)).content.decode()
+
+    assert f'data-testid="upvote-{answer.pk}"' in member_page
+    assert f'data-testid="report-{answer.pk}"' in member_page
+    assert f'data-testid="upvote-{answer.pk}"' not in anonymous_page
+    assert f'data-testid="report-{answer.pk}"' not in anonymous_page
+    assert "Da un portfolio." in anonymous_page
+
+
+def test_an_edit_and_a_vote_show_at_once(open_thread, alice, bob, bob_client):
+    answer = open_thread.answers.get()
+    bob_client.get(thread_url(open_thread))
+
+    answer.edit(by=alice, body="Da un portfolio e da tre clienti.")
+    answer.vote(bob, 1, seat=open_thread.group.seat_for(bob))
+    page = bob_client.get(thread_url(open_thread)).content.decode()
+
+    assert "Da un portfolio e da tre clienti." in page
+    assert f'data-testid="score-{answer.pk}">1<' in page
+    assert re.search(rf'class="vote-button voted"[^>]*data-testid="upvote-{answer.pk}"', page)
+
+
+def test_a_cached_fragment_carries_the_readers_own_csrf_token(open_thread, bob):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(bob)
+    answer = open_thread.answers.get()
+    strict.get(thread_url(open_thread))  # fills the cache with another request's token
+    page = strict.get(thread_url(open_thread))
+    assert page.context["page"][0].cached_fragment is not None
+    token = re.search(
+        rf'action="[^"]*/{answer.pk}/vota/"[^>]*>\s*<input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        page.content.decode(),
+    )
+    assert token is not None
+
+    response = strict.post(
+        reverse("groups:vote", args=[open_thread.group.slug, answer.pk]),
+        {"value": "1", "csrfmiddlewaretoken": token.group(1)},
+    )
+
+    assert response.status_code == 302
+    answer.refresh_from_db()
+    assert answer.score == 1
+
+
+def test_with_redis_down_the_thread_page_renders_every_post(open_thread, bob_client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    FailOpenRedisCacheClient.down_until = 0.0
+    try:
+        response = bob_client.get(thread_url(open_thread))
+        tried_redis = FailOpenRedisCacheClient.down_until > 0  # the real backend was tried
+    finally:
+        FailOpenRedisCacheClient.down_until = 0.0
+
+    assert tried_redis
+
+    assert response.status_code == 200
+    assert "Da un portfolio." in response.content.decode()
+    assert response.context["question"].cached_fragment is None

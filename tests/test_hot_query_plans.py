@@ -1,0 +1,46 @@
+"""Each hot query of issue 12 starts from its index on PostgreSQL. The test tables are tiny,
+so plain scans and sorts are forbidden for the EXPLAIN: what is asserted is that an index
+fitting the query exists and the planner can use it, by name."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from connections.context_processors import _COUNTS_SQL
+from groups.models import GroupActivity, most_active_members
+
+pytestmark = pytest.mark.postgres
+
+
+def plan_of(sql: str, params=()) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_navigation_badges_read_their_partial_indexes(dave):
+    plan = plan_of(_COUNTS_SQL, [dave.pk, dave.pk, "pending"])
+    assert "notification_unread_idx" in plan
+    assert "connreq_incoming_idx" in plan
+
+
+def test_directory_newest_first_walks_the_newest_index(bob_client):
+    with CaptureQueriesContext(connection) as queries:
+        assert bob_client.get(reverse("directory")).status_code == 200
+    page_sql = next(
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "profiles_profile"' in q["sql"]
+        and 'ORDER BY "profiles_profile"."created_at" DESC' in q["sql"]
+    )
+    assert "profile_newest_idx" in plan_of(page_sql)
+
+
+def test_most_active_members_read_the_roll_up_leaders_from_its_index(closed_group):
+    GroupActivity.rebuild()
+    with CaptureQueriesContext(connection) as queries:
+        most_active_members(closed_group)
+    assert "groupactivity_top_idx" in plan_of(queries.captured_queries[0]["sql"])
