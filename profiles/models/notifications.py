@@ -96,13 +96,14 @@ UNSUBSCRIBE_SALT = "gilda.unsubscribe"
 
 def unsubscribe_token(user_id: int, kind: str) -> str:
     """Signed, needs no login, binds the member and the kind: changing either breaks it."""
-    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=False)
+    # No timestamp: the same link in every email, valid until the secret key changes.
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"u": user_id, "k": kind})
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     if not isinstance(data, dict):
         return None
