@@ -75,7 +75,7 @@ def recompute_all_suggestions(range_size: int = 20000) -> int:
     return dispatch_ranges(range_size)
 
 
-@shared_task(time_limit=600)
+@shared_task(time_limit=300)
 def schedule_digests() -> int:
     """Beat, hourly: one outbox intent per member whose digest is due (see digests.py)."""
     return digests.schedule_digests()
