@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "task": "groups.tasks.send_event_reminders",
         "schedule": 900.0,
     },
+    # Records the digests due in each member's time zone; idempotent per member and period.
+    "schedule-digests": {
+        "task": "connections.tasks.schedule_digests",
+        "schedule": crontab(minute=5),
+    },
     "purge-sent-email": {
         "task": "profiles.tasks.purge_sent_outbox",
         "schedule": crontab(hour=3, minute=30),

@@ -341,6 +341,8 @@ GROUPS_NEW_MEMBER_MAX_LINKS = env_int("GROUPS_NEW_MEMBER_MAX_LINKS", 2)
 CONNECTIONS_WEEKLY_CAP = env_int("CONNECTIONS_WEEKLY_CAP", 50)
 CONNECTIONS_WEEKLY_CAP_NEW = env_int("CONNECTIONS_WEEKLY_CAP_NEW", 10)
 CONNECTIONS_NEW_ACCOUNT_DAYS = env_int("CONNECTIONS_NEW_ACCOUNT_DAYS", 14)
+# Digests go out from this hour in each member's time zone.
+DIGESTS_LOCAL_HOUR = env_int("DIGESTS_LOCAL_HOUR", 8)
 # A request to someone who was already asked within these days is recorded, but not notified:
 # send-and-withdraw cycles would otherwise flood them.
 CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7)

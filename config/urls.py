@@ -18,7 +18,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Gilda"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", connection_views.home, name="home"),
+    path("benvenuto/", connection_views.first_visit, name="first_visit"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", profile_views.set_language, name="set_language"),
     # The people pages compose the layers, so they are wired here, above all three.

@@ -1,4 +1,4 @@
-"""Site-wide views: the home page, /healthz and uploaded media."""
+"""Site-wide views: /healthz and uploaded media (the home page lives in connections)."""
 
 import logging
 
@@ -7,17 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.static import serve
-
-from groups.views import home_groups
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", home_groups(request.user))
-
 
 logger = logging.getLogger(__name__)
 

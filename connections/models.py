@@ -333,6 +333,7 @@ class ConnectionRequest(models.Model):
                 gettext_noop("%(user)s would like to connect with you."),
                 {"user": sender.name, "request_id": request.pk},
                 url=reverse("connections:network"),
+                mentions_me=True,
             )
         return request
 
@@ -340,6 +341,10 @@ class ConnectionRequest(models.Model):
         changed = ConnectionRequest.objects.filter(
             pk=self.pk, status__in=self.OPEN_STATUSES
         ).update(status=status, decided_at=timezone.now())
+        if changed:
+            Notification.objects.filter(
+                kind="connection-request", params__request_id=self.pk
+            ).resolve()
         self.refresh_from_db(fields=["status", "decided_at"])
         return bool(changed)
 

@@ -8,7 +8,7 @@ import logging
 
 from celery import shared_task
 
-from connections import suggestions
+from connections import digests, suggestions
 from connections.models import StaleSuggestions, connected_ids, mark_stale
 from profiles.models import OutboxTask
 
@@ -107,3 +107,15 @@ def email_unread_conversation(conversation_id: int, user_id: int) -> bool:
         .first()
     )
     return side.email_if_still_unread() if side else False
+
+
+@shared_task(time_limit=300)
+def schedule_digests() -> int:
+    """Beat, hourly: one outbox intent per member whose digest is due (see digests.py)."""
+    return digests.schedule_digests()
+
+
+@shared_task(time_limit=120)
+def send_digest(user_id: int, frequency: str, period: str) -> int:
+    """Run through the outbox only (an intent keyed per member and period)."""
+    return digests.send_digest(user_id, frequency, period)

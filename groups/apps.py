@@ -12,8 +12,17 @@ class GroupsConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from groups import signals
+        from groups.models import Group
         from profiles.models import member_suspended
+        from profiles.models.notifications import register_scope_check
         from profiles.ratelimits import register_trust_signal
+
+        register_scope_check(
+            "group",
+            lambda user, ids: set(
+                Group.objects.readable_by(user).filter(pk__in=ids).values_list("pk", flat=True)
+            ),
+        )
 
         post_delete.connect(
             signals.forget_group_notifications, sender="groups.Membership", dispatch_uid="seat"

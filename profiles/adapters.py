@@ -3,6 +3,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.requests import RequestSite
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import OutgoingEmail
@@ -15,6 +16,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "or use “Forgot your password?”: a reset by email always works, even now."
         ),
     }
+
+    def get_signup_redirect_url(self, request) -> str:
+        """Verified at last: the first visit (skippable, and resumable from the home)."""
+        return reverse("first_visit")
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Queue allauth's mail in the outbox instead of sending it inside the request."""

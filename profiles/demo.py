@@ -5,6 +5,7 @@ import random
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from profiles import gazetteer
 from profiles.models import Experience, Profile, Sector, Skill, SpokenLanguage, User
@@ -77,9 +78,9 @@ LAST_NAMES = [
 
 
 def _verified_user(email: str, display_name: str, password: str, **extra) -> tuple[User, bool]:
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"display_name": display_name, "password": password, **extra}
-    )
+    # Demo members have done their first visit; a fresh signup shows the path.
+    defaults = {"display_name": display_name, "password": password, "onboarded_at": timezone.now()}
+    user, created = User.objects.get_or_create(email=email, defaults=defaults | extra)
     if created:
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user, created

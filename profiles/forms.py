@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from config.ids import IdChoiceField, IdMultipleChoiceField, parse_id
 from profiles import gazetteer
 from profiles.models import (
+    EmailFrequency,
+    EmailKind,
+    EmailPreference,
     Experience,
     Profile,
     Report,
@@ -405,3 +408,118 @@ class SuspendForm(forms.Form):
         if until is not None and until <= timezone.now():
             raise forms.ValidationError(_("Choose a moment in the future."))
         return until
+
+
+class WhoYouAreForm(forms.ModelForm):
+    """The first visit's first step: name, headline, sector and city in one go."""
+
+    field_order = ["display_name", "headline", "sector", "city", "skill_names"]
+
+    display_name = forms.CharField(label=_("Name shown to others"), max_length=80)
+    city = forms.CharField(
+        label=_("City"),
+        max_length=100,
+        required=False,
+        help_text=_("Your city or the nearest larger town, e.g. “Bologna”."),
+    )
+    skill_names = forms.CharField(
+        label=_("Skills"),
+        max_length=600,
+        required=False,
+        help_text=_("Separated by commas, e.g. “SEO locale, copywriting”: questions that "
+                    "match them will wait for you on your home."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Profile
+        fields = ["headline", "sector"]
+        help_texts = {
+            "headline": _("One line: what you do, e.g. “Copywriter for e-commerce brands”."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].queryset = Sector.objects.all()
+        self.fields["display_name"].initial = self.instance.user.display_name
+        self.fields["city"].initial = self.instance.city
+        self.fields["skill_names"].initial = ", ".join(s.name for s in self.instance.skills.all())
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError(_("Please enter your name."))
+        return name
+
+    def clean_skill_names(self) -> list[str]:
+        names = [" ".join(n.split())[:60] for n in self.cleaned_data["skill_names"].split(",")]
+        names = list(dict.fromkeys(n for n in names if n))
+        if len(names) > MAX_SKILLS:
+            raise forms.ValidationError(
+                _("At most %(max)s skills: keep the ones you are best at.") % {"max": MAX_SKILLS}
+            )
+        return names
+
+    def clean_city(self):
+        query = " ".join(self.cleaned_data["city"].split())
+        if not query:
+            return None
+        key = gazetteer.normalize(query)
+        matches = [place for place in gazetteer.search(query) if place.key == key]
+        if not matches:
+            raise forms.ValidationError(
+                _("We do not know a city called “%(name)s”: try a nearby larger town.")
+                % {"name": query}
+            )
+        return matches[0]
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=False)
+        place = self.cleaned_data["city"]
+        if place is not None or not profile.city:
+            profile.set_location(place)
+        profile.save()
+        user = profile.user
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        profile.skills.add(
+            *[Skill.propose(name, by=user) for name in self.cleaned_data["skill_names"]]
+        )
+        return profile
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n and "Etc" not in n)
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+class EmailPreferencesForm(forms.Form):
+    """One choice per kind of event (immediately, daily, weekly, off) and the member's time
+    zone, which sets the local hour digests arrive at."""
+
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        current = EmailPreference.all_for(user)
+        for kind in EmailKind:
+            self.fields[f"kind_{kind.value}"] = forms.ChoiceField(
+                label=kind.label,
+                choices=EmailFrequency.choices,
+                initial=current[kind.value],
+                widget=forms.RadioSelect,
+            )
+        self.fields["timezone"].initial = user.timezone
+
+    def kind_fields(self):
+        return [self[name] for name in self.fields if name.startswith("kind_")]
+
+    @transaction.atomic
+    def save(self) -> None:
+        for kind in EmailKind.values:
+            EmailPreference.choose(self.user, kind, self.cleaned_data[f"kind_{kind}"])
+        self.user.timezone = self.cleaned_data["timezone"]
+        self.user.save(update_fields=["timezone"])

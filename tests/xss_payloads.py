@@ -141,10 +141,9 @@ class PageAudit(HTMLParser):
                 self.problems.append(f"{name}= on <{tag}>")
             if name == "hx-trigger" and "load" in value:
                 self.problems.append("hx-trigger=load")
-            # The site's own fragments: the Q&A's, and the conversations' (the nav badge too).
-            if name in ("hx-get", "hx-post") and not value.startswith(
-                ("/gruppi/", "/rete/messaggi/", "?")
-            ):
+            # The site's own: group pages' and conversations' fragments, the unread badge poll.
+            own = ("/gruppi/", "/rete/messaggi/", "?", "/notifiche/contatore/")
+            if name in ("hx-get", "hx-post") and not value.startswith(own):
                 self.problems.append(f"{name}={value!r}")
             if name in URL_ATTRIBUTES:
                 scheme = re.match(r"^\s*([a-z][a-z0-9+.-]*):", value, re.I)

@@ -1,6 +1,7 @@
 """The connections layer's views: network.py (my network, requests, connect, block) and
 profiles.py (the profile page, which composes every layer)."""
 
+from connections.views.home import first_visit, home
 from connections.views.network import (
     block,
     connect,
@@ -18,6 +19,8 @@ __all__ = [
     "block",
     "connect",
     "dismiss",
+    "first_visit",
+    "home",
     "my_network",
     "profile_detail",
     "remove",

@@ -97,6 +97,10 @@ class JoinRequest(models.Model):
         )
         if changed:
             self.group.change_pending_count(-1)
+            # Decided, by whoever: no longer "to do" for any moderator.
+            Notification.objects.filter(
+                kind="group-join-request", params__request_id=self.pk
+            ).resolve()
         self.refresh_from_db(fields=["status", "decided_by", "decided_at", "reason"])
         return bool(changed)
 

@@ -24,7 +24,7 @@ from groups.models.groups import (
     Seat,
 )
 from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
-from profiles.models import Block, Notification, OutboxTask, Report
+from profiles.models import Block, EmailKind, Notification, OutboxTask, Report
 from profiles.models.accounts import block_between_exists
 from profiles.ratelimits import enforce
 
@@ -370,6 +370,8 @@ class Post(models.Model):
                 },
                 url=self.get_absolute_url(),
                 scope=self.group.notification_scope,
+                email_kind=EmailKind.ANSWERS,
+                mentions_me=watch.user_id == question.author_id,
             )
             sent += 1
         return sent
@@ -455,6 +457,8 @@ class Post(models.Model):
                     {"user": by.name, "title": self.title, "answer_id": answer.pk},
                     url=answer.get_absolute_url(),
                     scope=self.group.notification_scope,
+                    email_kind=EmailKind.ANSWERS,
+                    mentions_me=True,
                 )
         answer.is_accepted = True
         return bool(changed)

@@ -9,7 +9,17 @@ from profiles.models.accounts import (
     blocked_ids,
     member_suspended,
 )
-from profiles.models.notifications import Notification
+from profiles.models.notifications import (
+    DIGEST_FREQUENCIES,
+    DigestRun,
+    EmailFrequency,
+    EmailKind,
+    EmailPreference,
+    Notification,
+    read_unsubscribe_token,
+    unsubscribe_headers,
+    unsubscribe_token,
+)
 from profiles.models.outbox import OutboxTask, OutgoingEmail, RetryLater
 from profiles.models.profile import (
     Completeness,
@@ -30,7 +40,12 @@ from profiles.models.trust import (
 )
 
 __all__ = [
+    "DIGEST_FREQUENCIES",
     "Block",
+    "DigestRun",
+    "EmailFrequency",
+    "EmailKind",
+    "EmailPreference",
     "Completeness",
     "Experience",
     "FreeMailDomain",
@@ -53,4 +68,7 @@ __all__ = [
     "normalise_vat",
     "refresh_verified_domain",
     "work_domain_of",
+    "read_unsubscribe_token",
+    "unsubscribe_headers",
+    "unsubscribe_token",
 ]

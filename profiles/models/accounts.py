@@ -75,6 +75,10 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # An IANA name; digests go out at a local hour. Checked by the forms (zoneinfo).
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Rome")
+    # When the member finished or skipped the first-visit path (None: offer it on the home).
+    onboarded_at = models.DateTimeField(_("first visit done"), null=True, blank=True)
 
     # Suspension (staff, from the admin): every session ends on its next request
     # (profiles.middleware.RefuseSuspended) and the member sees why.

@@ -245,6 +245,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # Extra headers to send (List-Unsubscribe and List-Unsubscribe-Post, RFC 8058).
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -281,6 +283,11 @@ class OutgoingEmail(models.Model):
                     subject=message.subject,
                     body_text=message.body,
                     body_html=html,
+                    headers={
+                        str(name): str(value)
+                        for name, value in (message.extra_headers or {}).items()
+                        if name.lower() != "message-id"
+                    },
                 )
                 for recipient in message.to
             ]
@@ -327,7 +334,7 @@ class OutgoingEmail(models.Model):
             body=self.body_text,
             from_email=self.from_email,
             to=[self.to],
-            headers={"Message-ID": self.message_id},
+            headers={**(self.headers or {}), "Message-ID": self.message_id},
         )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")

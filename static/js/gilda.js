@@ -24,3 +24,7 @@ document.addEventListener("input", function (event) {
   var max = counter.getAttribute("data-max");
   counter.textContent = field.value.length + (max ? "/" + max : "");
 });
+
+// The server renders the home's blocks in place unless it knows scripts run: then it sends
+// placeholders that htmx fills in, so the first paint does not wait for every block.
+document.cookie = "gilda_js=1; path=/; max-age=31536000; SameSite=Lax";

@@ -66,7 +66,7 @@ def test_dave_connects_with_erin_through_a_suggestion(
     phone.evaluate("window.__sameDocument = true")
     request_card.locator("[data-testid=accept]").click()
     expect(request_card.locator("[data-testid=request-result]")).to_contain_text(
-        "Ora sei collegato con Davide Ricci"
+        "Ora c'è una connessione tra te e Davide Ricci"
     )
     assert phone.evaluate("window.__sameDocument") is True  # no reload: htmx swapped the card
     screenshot(phone, "connections-04-accepted-phone")

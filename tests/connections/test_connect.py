@@ -84,7 +84,7 @@ def test_a_request_back_connects_at_once(dave_client, dave, erin, request_from):
     response = dave_client.post(url(erin), {"message": "Ciao!"}, follow=True)
 
     assert Connection.objects.between(dave.pk, erin.pk).exists()
-    assert "Ora sei collegato con Erica Marino." in response.content.decode()
+    assert "una connessione tra te e Erica Marino." in response.content.decode()
 
 
 def test_a_message_too_long_is_refused_clearly_and_kept(dave_client, dave, erin):

@@ -1,0 +1,201 @@
+"""The groups layer's blocks of the member's home: questions they could answer, what happened
+on their threads, and what waits for them as a moderator. Each reads only what the member may
+read on the pages (their own groups' insides), in a constant number of queries."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.utils.translation import gettext as _
+
+from groups.models import Comment, Group, Membership, Post, ThreadWatch
+from groups.templatetags.post_urls import post_url
+from profiles.models import Profile, Report
+from profiles.models.accounts import block_between_exists
+
+# Candidates read per home: the newest open questions of the member's groups, unanswered
+# first. Matching runs over these in Python, so the cost is flat however big the groups.
+QUESTION_CANDIDATES = 200
+QUESTIONS_SHOWN = 5
+ACTIVITY_SHOWN = 8
+# Words of "I can help with" shorter than this are too common to match on.
+OFFER_WORD_MIN = 5
+OFFER_STOPWORDS = {
+    "aiutare", "posso", "anche", "della", "delle", "degli", "sulla", "sulle", "questo",
+    "questa", "quello", "quella", "about", "their", "there", "which", "would", "other",
+}  # fmt: skip
+
+
+@dataclass
+class QuestionPick:
+    question: Post
+    reasons: list[str] = field(default_factory=list)
+    score: int = 0
+
+    @property
+    def url(self) -> str:
+        return post_url("thread", self.question.group.slug, self.question.pk)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= OFFER_WORD_MIN}
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(needle.lower())}(?!\w)", haystack) is not None
+
+
+def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[QuestionPick]:
+    """Open questions in the member's groups, picked by their skills, their offers and the
+    groups where their answers were accepted; unanswered first. Two queries: the profile with
+    its skills, and the candidates (with "accepted answers of mine in this group")."""
+    profile = (
+        Profile.objects.filter(user=user).prefetch_related("skills").only("pk", "offers").first()
+    )
+    skills = [skill.name for skill in profile.skills.all()] if profile else []
+    offer_words = _words(profile.offers if profile else "") - OFFER_STOPWORDS
+    mine = Post.objects.filter(author=user, kind=Post.Kind.ANSWER, deleted_at__isnull=True)
+    candidates = (
+        Post.objects.questions()
+        .alive()
+        .filter(group__in=Membership.objects.filter(user=user).values("group"))
+        .exclude(author=user)
+        .exclude(block_between_exists(user.pk, "author_id"))
+        .exclude(Exists(mine.filter(question=OuterRef("pk"))))
+        .annotate(
+            excerpt=Substr("body", 1, 600),
+            accepted_here=Exists(mine.filter(is_accepted=True, group=OuterRef("group"))),
+        )
+        .select_related("group")
+        .only("pk", "title", "answer_count", "last_activity_at", "created_at",
+              "group__name", "group__slug")
+        .order_by(F("answer_count").asc(), "-last_activity_at", "-pk")[:QUESTION_CANDIDATES]
+    )  # fmt: skip
+    picks = []
+    for question in candidates:
+        pick = QuestionPick(question)
+        text = f"{question.title}\n{question.excerpt}".lower()
+        matched = [name for name in skills if _contains(text, name)]
+        for name in matched[:2]:
+            pick.reasons.append(_("matches your skill: %(skill)s") % {"skill": name})
+        pick.score += 3 * len(matched)
+        offered = sorted(w for w in offer_words if _contains(text, w))
+        if offered:
+            pick.reasons.append(_("matches what you offer: %(word)s") % {"word": offered[0]})
+            pick.score += 2
+        if question.accepted_here:
+            pick.reasons.append(
+                _("your answers were accepted in %(group)s") % {"group": question.group.name}
+            )
+            pick.score += 1
+        if question.answer_count == 0:
+            if not pick.reasons:
+                pick.reasons.append(_("nobody has answered yet"))
+        elif not pick.score:
+            continue
+        picks.append(pick)
+    # Stable sort: matches first; among equals the query's order (unanswered, then active).
+    picks.sort(key=lambda p: -p.score)
+    return picks[:limit]
+
+
+@dataclass
+class ThreadEvent:
+    kind: str  # "answer" or "comment"
+    author_name: str
+    question_title: str
+    group_name: str
+    url: str
+    created_at: datetime
+
+
+def activity_on_my_threads(user, limit: int = ACTIVITY_SHOWN) -> list[ThreadEvent]:
+    """Answers and comments by others on the member's questions and followed threads, newest
+    first, from groups the member may read now (a thread of a closed group they left is out).
+    Two queries."""
+    readable = Group.objects.readable_by(user)
+    threads = Post.objects.questions().filter(
+        Q(author=user) | Q(Exists(ThreadWatch.objects.filter(user=user, question=OuterRef("pk"))))
+    )
+    answers = (
+        Post.objects.answers()
+        .alive()
+        .filter(question__in=threads.values("pk"), group__in=readable)
+        .exclude(author=user)
+        .exclude(block_between_exists(user.pk, "author_id"))
+        .select_related("author", "question", "group")
+        .only("pk", "created_at", "author__display_name", "author__email",
+              "question__title", "group__name", "group__slug", "question_id", "kind")
+        .order_by("-created_at", "-pk")[:limit]
+    )  # fmt: skip
+    thread_of_comment = Coalesce("post__question_id", "post_id")
+    comments = (
+        Comment.objects.filter(
+            deleted_at__isnull=True,
+            post__deleted_at__isnull=True,
+            post__group__in=readable,
+        )
+        .annotate(thread=thread_of_comment)
+        .filter(thread__in=threads.values("pk"))
+        .exclude(author=user)
+        .exclude(block_between_exists(user.pk, "author_id"))
+        .annotate(
+            thread_title=Subquery(Post.objects.filter(pk=OuterRef("thread")).values("title")[:1])
+        )
+        .select_related("author", "post__group")
+        .only("pk", "created_at", "author__display_name", "author__email", "post__group__name",
+              "post__group__slug", "post_id", "post__kind", "post__question_id")
+        .order_by("-created_at", "-pk")[:limit]
+    )  # fmt: skip
+    events = [
+        ThreadEvent(
+            "answer",
+            answer.author.name if answer.author else "",
+            answer.question.title,
+            answer.group.name,
+            f"{post_url('thread', answer.group.slug, answer.question_id)}#post-{answer.pk}",
+            answer.created_at,
+        )
+        for answer in answers
+    ] + [
+        ThreadEvent(
+            "comment",
+            comment.author.name if comment.author else "",
+            comment.thread_title,
+            comment.post.group.name,
+            f"{post_url('thread', comment.post.group.slug, comment.thread)}#post-{comment.post_id}",
+            comment.created_at,
+        )
+        for comment in comments
+    ]
+    events.sort(key=lambda event: event.created_at, reverse=True)
+    return events[:limit]
+
+
+def moderation_waiting(user) -> list[Membership]:
+    """The member's moderated groups with join requests or reports waiting, each with
+    `.group.pending_count` and `.open_reports`. One query."""
+    # Reported things (not reports) waiting in the group's queue, the member's own aside:
+    # the same rows as groups.models.reports.open_targets().
+    scope = Concat(Value("group:"), Cast(OuterRef("group_id"), output_field=CharField()))
+    thing = Concat("target_type", Value(":"), Cast("target_id", output_field=CharField()))
+    open_reports = (
+        Report.objects.open()
+        .exclude(target_owner=user)
+        .filter(scope=scope)
+        .order_by()
+        .values("scope")
+        .annotate(n=Count(thing, distinct=True))
+        .values("n")[:1]
+    )
+    return list(
+        Membership.objects.filter(
+            user=user, role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR]
+        )
+        .annotate(open_reports=Coalesce(Subquery(open_reports), 0))
+        .filter(Q(group__pending_count__gt=0) | Q(open_reports__gt=0))
+        .select_related("group")
+        .order_by("group__name")
+    )

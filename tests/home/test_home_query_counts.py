@@ -1,0 +1,91 @@
+"""The home's query count, pinned at two sizes, with every block filled and with none;
+and each lazily loaded block on its own."""
+
+import pytest
+
+from connections.models import ConnectionRequest, Suggestion
+from groups.models import Group, Membership, Post
+from profiles.models import Skill
+
+HOME = "/"
+
+
+def fill(bob, alice, dave, moderator, sector, size: int) -> None:
+    """bob: skills, questions to answer in `size` groups, answers and comments on his
+    threads, groups he moderates with requests and reports, requests and suggestions."""
+    skills = Skill.objects.bulk_create(
+        Skill(name=f"Abilità {i}", slug=f"abilita-{i}", is_approved=True) for i in range(size)
+    )
+    bob.profile.skills.set(skills)
+    for i in range(size):
+        group = Group.create_with_owner(
+            alice, name=f"Gruppo {i}", slug=f"gruppo-{i}", sector=sector, visibility="closed"
+        )
+        Membership.objects.create(group=group, user=bob, role="moderator")
+        Membership.objects.create(group=group, user=dave)
+        Post.ask(group, alice, title=f"Domanda su Abilità {i}", body="?")
+        mine = Post.ask(group, bob, title=f"La domanda {i} di Bob", body="?")
+        mine.answer(alice, body="Risposta").comment(dave, body="Commento")
+        mine.report(dave, reason="spam")
+        Group.objects.filter(pk=group.pk).update(pending_count=1)
+    ConnectionRequest.send(moderator, bob, "Ciao")
+    Suggestion.objects.create(user=bob, candidate=dave, rank=1, mutual_count=0)
+
+
+# session, user; blocks: questions (profile, skills, candidates), activity (answers,
+# comments), moderation (one), requests (one, with the total), people (connection ids,
+# suggestions; mutual names only when some are mutual), profile (profile, skills,
+# experiences, languages), groups (mine, to discover); nav badges
+FULL_HOME = 18
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_home_with_every_block(
+    bob_client, bob, alice, dave, moderator, sector, size, django_assert_num_queries
+):
+    fill(bob, alice, dave, moderator, sector, size)
+    with django_assert_num_queries(FULL_HOME):
+        response = bob_client.get(HOME)
+    text = response.content.decode()
+    for block in ("questions", "activity", "moderation", "requests", "people", "profile", "groups"):
+        assert f'data-testid="home-{block}"' in text, block
+    assert text.count('data-testid="home-question"') == min(size, 5)
+
+
+def test_home_with_no_block_to_show_costs_the_same(bob_client, bob, django_assert_num_queries):
+    with django_assert_num_queries(FULL_HOME):
+        response = bob_client.get(HOME)
+    text = response.content.decode()
+    for block in ("moderation", "requests", "people"):
+        assert f'data-testid="home-{block}"' not in text, block
+
+
+def test_lazy_home_runs_no_block_query(bob_client, bob, django_assert_num_queries):
+    bob_client.cookies["gilda_js"] = "1"
+    # session, user, nav badges
+    with django_assert_num_queries(3):
+        bob_client.get(HOME)
+
+
+@pytest.mark.parametrize(
+    "block, queries",
+    [
+        # each: session, user, then the block's own
+        ("questions", 2 + 3),  # profile, skills, candidates
+        ("activity", 2 + 2),  # answers, comments
+        ("moderation", 2 + 1),
+        ("requests", 2 + 1),
+        ("people", 2 + 2),  # connection ids, suggestions (no mutual ones to name here)
+        ("profile", 2 + 4),  # profile, skills, experiences, languages
+        ("groups", 2 + 2),  # mine, to discover
+    ],
+)
+@pytest.mark.parametrize("size", [2, 12])
+def test_each_block_fragment(
+    bob_client, bob, alice, dave, moderator, sector, block, queries, size,
+    django_assert_num_queries,
+):  # fmt: skip
+    fill(bob, alice, dave, moderator, sector, size)
+    with django_assert_num_queries(queries):
+        response = bob_client.get(HOME, {"blocco": block}, headers={"HX-Request": "true"})
+    assert f'data-testid="home-{block}"'.encode() in response.content
