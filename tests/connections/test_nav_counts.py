@@ -36,7 +36,7 @@ def test_badges_count_unread_notifications_and_pending_incoming_requests_in_one_
 
     with django_assert_num_queries(1):
         counts = NavCounts(dave).counts
-    assert counts == {"unread": 3, "incoming": 2}
+    assert counts == {"unread": 3, "incoming": 2, "conversations": 0}
     # The same facts through the querysets the badges stand for.
     assert dave.notifications.unread().count() == 3
     assert ConnectionRequest.objects.incoming(dave).count() == 2
