@@ -18,15 +18,21 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from groups.models import Membership
 from profiles.models import (
     Block,
+    EmailFrequency,
+    EmailKind,
+    EmailPreference,
+    Notification,
     OutboxTask,
     OutgoingEmail,
     RetryLater,
     User,
     block_between_exists,
+    unsubscribe_headers,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,10 +60,12 @@ def may_write(user) -> bool:
     )
 
 
-def wants_message_email(user) -> bool:
-    """Does the member want the "unread conversation" email? The one place to read it: the
-    per-kind email preferences (home issue 14) plug in here."""
-    return bool(user.email) and user.is_active
+def message_email_frequency(user) -> str:
+    """How the member hears about a conversation left unread: the "messages" kind of the email
+    preferences (immediately: one email; daily or weekly: a line in the digest; off)."""
+    if not (user.email and user.is_active):
+        return EmailFrequency.OFF
+    return EmailPreference.frequency_for(user, EmailKind.MESSAGES)
 
 
 def _pair(a_id: int, b_id: int) -> tuple[int, int]:
@@ -456,9 +464,22 @@ class Participant(models.Model):
             claimed = Participant.objects.filter(
                 pk=self.pk, unread_since=self.unread_since, unread_emailed=False, muted=False
             ).update(unread_emailed=True)
-            if not claimed or not wants_message_email(user):
+            frequency = message_email_frequency(user) if claimed else EmailFrequency.OFF
+            if frequency == EmailFrequency.OFF:
                 return False
             other = self.other
+            if frequency != EmailFrequency.IMMEDIATELY:
+                # A line in the member's next digest (the digest reads these notifications).
+                Notification.send(
+                    user,
+                    "conversation-unread",
+                    gettext_noop("%(name)s wrote to you and the conversation is still unread."),
+                    {"name": other.name if other else ""},
+                    url=reverse("connections:conversation", args=[self.conversation_id]),
+                    email_kind=EmailKind.MESSAGES,
+                    mentions_me=True,
+                )
+                return True
             with translation.override(user.language):
                 context = {
                     "member": user,
@@ -473,6 +494,7 @@ class Participant(models.Model):
                     body=render_to_string("connections/email/unread_conversation.txt", context),
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[user.email],
+                    headers=unsubscribe_headers(user.pk, EmailKind.MESSAGES),
                 )
             OutgoingEmail.queue(message)
         return True

@@ -10,8 +10,9 @@ from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery,
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
 from django.utils.translation import gettext as _
 
-from groups.models import Comment, Group, Membership, Post, ThreadWatch
+from groups.models import Comment, Event, Group, Membership, Post, ThreadWatch
 from groups.templatetags.post_urls import post_url
+from profiles import geo
 from profiles.models import Profile, Report
 from profiles.models.accounts import block_between_exists
 
@@ -199,3 +200,26 @@ def moderation_waiting(user) -> list[Membership]:
         .select_related("group")
         .order_by("group__name")
     )
+
+
+EVENTS_NEAR_KM = 50
+
+
+def upcoming_events(user, limit: int = 4) -> list[Event]:
+    """Meetups for the home: upcoming events of the member's groups, and those of groups they
+    may read within EVENTS_NEAR_KM of their place, soonest first, each with its distance when
+    the member has a place. Two queries."""
+    place = (
+        Profile.objects.filter(user=user, public_latitude__isnull=False)
+        .values_list("public_latitude", "public_longitude")
+        .first()
+    )
+    mine = Exists(Membership.objects.filter(group=OuterRef("group"), user=user))
+    events = Event.objects.readable_by(user).upcoming().select_related("group")
+    if place is None:
+        return list(events.filter(mine).order_by("starts_at", "pk")[:limit])
+    events = events.annotate(distance_km=geo.distance_km(*place, "latitude", "longitude"))
+    near = geo.bounding_box(*place, EVENTS_NEAR_KM, "latitude", "longitude") & Q(
+        distance_km__lte=EVENTS_NEAR_KM
+    )
+    return list(events.filter(Q(mine) | near).order_by("starts_at", "pk")[:limit])

@@ -74,12 +74,17 @@ def _groups(user):
     return home_groups(user)
 
 
+def _events(user):
+    return group_blocks.upcoming_events(user)
+
+
 BLOCKS = {
     "questions": _questions,
     "activity": _activity,
     "moderation": _moderation,
     "requests": _requests,
     "people": _people,
+    "events": _events,
     "profile": _profile,
     "groups": _groups,
 }

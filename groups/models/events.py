@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from config.markdown import render_markdown
 from groups.models.groups import Group, GroupActionError
 from groups.models.moderation import ModerationLog
-from profiles.models import Notification
+from profiles.models import EmailKind, Notification
 
 # How early a check-in code is accepted, and how long after the end.
 CHECKIN_OPENS = timedelta(hours=1)
@@ -282,6 +282,8 @@ class Event(models.Model):
                 {"event": self.title},
                 url=self.get_absolute_url(),
                 scope=self.scope,
+                email_kind=EmailKind.EVENTS,
+                mentions_me=True,
             )
             promoted.append(first)
         return promoted
@@ -297,7 +299,14 @@ class Event(models.Model):
             answers.append(Rsvp.Answer.WAITLIST)
         for rsvp in self.rsvps.filter(answer__in=answers).select_related("user"):
             Notification.send(
-                rsvp.user, kind, message_id, params, url=self.get_absolute_url(), scope=self.scope
+                rsvp.user,
+                kind,
+                message_id,
+                params,
+                url=self.get_absolute_url(),
+                scope=self.scope,
+                email_kind=EmailKind.EVENTS,
+                mentions_me=True,
             )
 
     def cancel(self, *, by, message: str = "") -> bool:
@@ -377,6 +386,8 @@ class Event(models.Model):
                     {"event": self.title, "when": self.local_starts_at.strftime("%d/%m %H:%M")},
                     url=self.get_absolute_url(),
                     scope=self.scope,
+                    email_kind=EmailKind.EVENTS,
+                    mentions_me=True,
                 )
                 sent += 1
         return sent

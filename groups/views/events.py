@@ -28,7 +28,7 @@ from groups.forms import (
     EventForm,
     RsvpForm,
 )
-from groups.models import CalendarFeed, Event, Group, GroupActionError, ModerationLog, Rsvp
+from groups.models import CalendarFeed, Event, GroupActionError, ModerationLog, Rsvp
 from groups.views.access import get_event_for_reader, get_group_for_reader
 from profiles import geo
 
@@ -348,13 +348,3 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     )
     body = calendar.ics_for(events, request, with_links={event.pk for event in events})
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
-
-
-def upcoming_for(user, limit: int = 5) -> list[Event]:
-    """Upcoming events in the member's groups, nearest in time first (the home block)."""
-    return list(
-        Event.objects.upcoming()
-        .filter(group__in=Group.objects.filter(memberships__user=user))
-        .select_related("group")
-        .order_by("starts_at", "pk")[:limit]
-    )

@@ -25,6 +25,8 @@ class EmailKind(models.TextChoices):
     REQUESTS = "requests", _("Requests addressed to me")
     ANSWERS = "answers", _("Answers and comments on my threads")
     QUESTIONS = "questions", _("Questions I could answer")
+    EVENTS = "events", _("Events I replied to (changes, reminders)")
+    MESSAGES = "messages", _("Conversations left unread")
 
 
 class EmailFrequency(models.TextChoices):
@@ -38,6 +40,8 @@ EMAIL_DEFAULTS = {
     EmailKind.REQUESTS: EmailFrequency.IMMEDIATELY,
     EmailKind.ANSWERS: EmailFrequency.DAILY,
     EmailKind.QUESTIONS: EmailFrequency.WEEKLY,
+    EmailKind.EVENTS: EmailFrequency.IMMEDIATELY,
+    EmailKind.MESSAGES: EmailFrequency.IMMEDIATELY,
 }
 DIGEST_FREQUENCIES = (EmailFrequency.DAILY, EmailFrequency.WEEKLY)
 

@@ -499,3 +499,25 @@ def test_open_group_event_matrix(
     for name in ("event_edit", "event_cancel", "event_attendance"):
         status = c.get(reverse(f"groups:{name}", args=[slug, pk])).status_code
         assert status == (302 if role == "anonymous" else 200 if edits else 403), (name, role)
+
+
+def test_home_shows_my_groups_events_and_readable_ones_near_me(
+    meetup, webinar, closed_group, open_group, bob, dave, logged_in, make_user
+):
+    from profiles import gazetteer
+
+    monza = gazetteer.find("Monza")
+    nearby = make_event(open_group, dave, title="Colazione aperta a Milano")
+    for member in (bob, dave):
+        profile = member.profile
+        profile.geoname_id, profile.city, profile.region = monza.geoname_id, monza.name, "x"
+        profile.latitude, profile.longitude, profile.country = monza.latitude, monza.longitude, "IT"
+        profile.save()
+
+    bob_home = logged_in(bob).get("/").context["events"]
+    assert {e.title for e in bob_home} == {nearby.title, meetup.title}
+    assert all(e.distance_km is not None and e.distance_km < 20 for e in bob_home)
+    # Dave is near Milano too, but the closed group's meetup is not for him.
+    dave_home = [e.title for e in logged_in(dave).get("/").context["events"]]
+    assert dave_home == [nearby.title]
+    assert webinar.title not in dave_home  # online, of a group he is not in

@@ -1,10 +1,13 @@
 """The home's query count, pinned at two sizes, with every block filled and with none;
 and each lazily loaded block on its own."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from connections.models import ConnectionRequest, Suggestion
-from groups.models import Group, Membership, Post
+from groups.models import Event, Group, Membership, Post
 from profiles.models import Skill
 
 HOME = "/"
@@ -28,6 +31,12 @@ def fill(bob, alice, dave, moderator, sector, size: int) -> None:
         mine.answer(alice, body="Risposta").comment(dave, body="Commento")
         mine.report(dave, reason="spam")
         Group.objects.filter(pk=group.pk).update(pending_count=1)
+        starts = timezone.now() + timedelta(days=i + 1)
+        Event.objects.create(
+            group=group, organiser=alice, title=f"Incontro {i}", format="online",
+            online_url="https://meet.example.com/x", starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+        )  # fmt: skip
     ConnectionRequest.send(moderator, bob, "Ciao")
     Suggestion.objects.create(user=bob, candidate=dave, rank=1, mutual_count=0)
 
@@ -35,8 +44,10 @@ def fill(bob, alice, dave, moderator, sector, size: int) -> None:
 # session, user; blocks: questions (profile, skills, candidates), activity (answers,
 # comments), moderation (one), requests (one, with the total), people (connection ids,
 # suggestions; mutual names only when some are mutual), profile (profile, skills,
-# experiences, languages), groups (mine, to discover); nav badges
-FULL_HOME = 18
+# experiences, languages), events (place, events), groups (mine, to discover, and the reports
+# to review: the moderated groups, then the count, which a member moderating nothing skips);
+# nav badges
+FULL_HOME = 22
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -47,13 +58,14 @@ def test_home_with_every_block(
     with django_assert_num_queries(FULL_HOME):
         response = bob_client.get(HOME)
     text = response.content.decode()
-    for block in ("questions", "activity", "moderation", "requests", "people", "profile", "groups"):
+    blocks = ("questions", "activity", "moderation", "requests", "people", "events", "profile")
+    for block in (*blocks, "groups"):
         assert f'data-testid="home-{block}"' in text, block
     assert text.count('data-testid="home-question"') == min(size, 5)
 
 
 def test_home_with_no_block_to_show_costs_the_same(bob_client, bob, django_assert_num_queries):
-    with django_assert_num_queries(FULL_HOME):
+    with django_assert_num_queries(FULL_HOME - 1):  # no moderated group: no reports count
         response = bob_client.get(HOME)
     text = response.content.decode()
     for block in ("moderation", "requests", "people"):
@@ -76,8 +88,9 @@ def test_lazy_home_runs_no_block_query(bob_client, bob, django_assert_num_querie
         ("moderation", 2 + 1),
         ("requests", 2 + 1),
         ("people", 2 + 2),  # connection ids, suggestions (no mutual ones to name here)
+        ("events", 2 + 2),  # the member's place, the events
         ("profile", 2 + 4),  # profile, skills, experiences, languages
-        ("groups", 2 + 2),  # mine, to discover
+        ("groups", 2 + 4),  # mine, to discover, moderated groups, reports to review
     ],
 )
 @pytest.mark.parametrize("size", [2, 12])
