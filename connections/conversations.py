@@ -53,11 +53,9 @@ class ConversationError(Exception):
 
 
 def may_write(user) -> bool:
-    """May this member write messages at all? The one place to say so: suspension (trust
-    issue 15) plugs in here."""
-    return bool(
-        user.is_authenticated and user.is_active and not getattr(user, "is_suspended", False)
-    )
+    """May this member write messages at all? The one place to say so (a suspended member's
+    sessions also end at their next request: profiles.middleware.RefuseSuspended)."""
+    return bool(user.is_authenticated and user.is_active and not user.is_suspended)
 
 
 def message_email_frequency(user) -> str:

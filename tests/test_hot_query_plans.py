@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from connections.context_processors import _COUNTS_SQL
+from connections.context_processors import NavCounts
 from groups.models import GroupActivity, most_active_members
 
 pytestmark = pytest.mark.postgres
@@ -22,7 +22,10 @@ def plan_of(sql: str, params=()) -> str:
 
 
 def test_navigation_badges_read_their_partial_indexes(dave):
-    plan = plan_of(_COUNTS_SQL, [dave.pk, dave.pk, "pending"])
+    with CaptureQueriesContext(connection) as queries:
+        assert NavCounts(dave).counts["unread"] == 0
+    (query,) = queries.captured_queries
+    plan = plan_of(query["sql"])
     assert "notification_unread_idx" in plan
     assert "connreq_incoming_idx" in plan
 

@@ -71,7 +71,8 @@ def test_three_reports_hide_spam_and_the_moderator_removes_it_and_bans_the_autho
     mod_page = mod_context.new_page()
     mod_page.set_default_timeout(10_000)
     log_in(mod_page, base, moderator.email)
-    expect(mod_page.locator("[data-testid=home-reports-link]")).to_contain_text("1")
+    # The home loads its blocks one after another: the groups block comes last.
+    expect(mod_page.locator("[data-testid=home-reports-link]")).to_contain_text("1", timeout=30_000)
     mod_page.click("[data-testid=home-reports-link]")
     card = mod_page.locator("[data-testid=review-card]")
     expect(card).to_contain_text("corsi-facili.example")

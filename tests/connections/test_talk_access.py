@@ -4,19 +4,16 @@ connected, sharing a group, stranger, blocked either way, suspended, staff, anon
 import pytest
 from django.test import Client
 
+from connections.conversations import may_write
 from connections.models import Block, Conversation, Message, Participant
-from profiles.models import User
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def suspend(monkeypatch):
-    """suspend(user): until the trust work's suspension lands, a stand-in `is_suspended` that
-    may_write reads (the one place the lead wires to the real one)."""
-    suspended = set()
-    monkeypatch.setattr(User, "is_suspended", property(lambda u: u.pk in suspended), raising=False)
-    return lambda user: suspended.add(user.pk)
+def suspend(staff):
+    """suspend(user): a real suspension, by staff (profiles: User.suspend)."""
+    return lambda user: user.suspend(by=staff, reason="Spam nei messaggi")
 
 
 @pytest.fixture
@@ -159,21 +156,27 @@ def test_a_stranger_cannot_start_a_conversation(dave, carol):
     assert not Conversation.objects.exists() and not Message.objects.exists()
 
 
-def test_suspended_member_reads_but_cannot_write(talk, dave, erin, suspend):
-    suspend(erin)
+def test_a_suspended_member_is_logged_out_and_writes_nothing(talk, dave, erin, suspend):
     client = client_for(erin)
-    page = client.get(f"/rete/messaggi/{talk.pk}/")
-    assert page.status_code == 200
-    assert 'data-testid="composer"' not in page.content.decode()
-    assert client.post(f"/rete/messaggi/{talk.pk}/", {"body": "sospesa"}).status_code == 403
-    assert client.post(f"/rete/messaggi/scrivi/{dave.pk}/", {"body": "sospesa"}).status_code == 403
+    assert client.get(f"/rete/messaggi/{talk.pk}/").status_code == 200
+    suspend(erin)
+    # The next request ends the session and explains; after it, the member is logged out.
+    refused = client.post(f"/rete/messaggi/{talk.pk}/", {"body": "sospesa"})
+    assert (refused.status_code, refused.url) == (302, "/sospensione/")
+    for response in (
+        client.post(f"/rete/messaggi/scrivi/{dave.pk}/", {"body": "sospesa"}),
+        client.get(f"/rete/messaggi/{talk.pk}/"),
+    ):
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/")
     assert Message.objects.count() == 1
+    erin.refresh_from_db()
+    assert not may_write(erin)
 
 
 def test_suspended_sender_cannot_edit_their_message(talk, dave, suspend):
     suspend(dave)
     url = urls_of(talk)["edit"]
-    assert client_for(dave).post(url, {"body": "modificato"}).status_code == 403
+    assert client_for(dave).post(url, {"body": "modificato"}).status_code == 302
     assert talk.messages.get().body == "Ciao Erica, come va?"
 
 
