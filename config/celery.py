@@ -54,6 +54,15 @@ app.conf.beat_schedule = {
         "task": "groups.tasks.roll_up_group_activity",
         "schedule": 600.0,
     },
+    # Meetups: quorum deadlines and the day-before reminders (both idempotent per event).
+    "decide-event-quorums": {
+        "task": "groups.tasks.decide_event_quorums",
+        "schedule": 300.0,
+    },
+    "send-event-reminders": {
+        "task": "groups.tasks.send_event_reminders",
+        "schedule": 900.0,
+    },
     "purge-sent-email": {
         "task": "profiles.tasks.purge_sent_outbox",
         "schedule": crontab(hour=3, minute=30),

@@ -24,6 +24,9 @@ urlpatterns = [
     # The people pages compose the layers, so they are wired here, above all three.
     path("persone/", group_views.directory, name="directory"),
     path("persone/<id:pk>/", connection_views.profile_detail, name="profile_detail"),
+    path("eventi/", group_views.event_list, name="events"),
+    path("eventi/calendario/", group_views.calendar_settings, name="calendar"),
+    path("eventi/calendario/<str:token>.ics", group_views.calendar_feed, name="calendar_feed"),
     path("", include("profiles.urls")),
     path("gruppi/", include("groups.urls")),
     path("rete/", include("connections.urls")),

@@ -1,4 +1,4 @@
-"""Django admin for groups, memberships, join requests, bans, the moderation log and Q&A."""
+"""Django admin for groups, memberships, join requests, bans, the moderation log, Q&A and events."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,7 @@ from groups.models import (
     Answer,
     Ban,
     Comment,
+    Event,
     Group,
     JoinRequest,
     Membership,
@@ -16,6 +17,7 @@ from groups.models import (
     PostReport,
     PostRevision,
     Question,
+    Rsvp,
     Vote,
 )
 
@@ -239,3 +241,29 @@ class PostReportAdmin(BoundedIdsAdmin):
     raw_id_fields = ["post"]
     autocomplete_fields = ["reporter", "resolved_by"]
     list_select_related = ["post", "reporter", "resolved_by"]
+
+
+# Events -------------------------------------------------------------------------------------
+
+
+class RsvpInline(admin.TabularInline):
+    model = Rsvp
+    extra = 0
+    fields = ["user", "answer", "answered_at", "attended_at"]
+    readonly_fields = ["user", "answer", "answered_at", "attended_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(BoundedIdsAdmin):
+    list_display = ["title", "group", "starts_at", "format", "city", "going_count", "status"]
+    list_filter = ["status", "format"]
+    search_fields = ["title", "group__name", "city"]
+    autocomplete_fields = ["group", "organiser"]
+    list_select_related = ["group"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["going_count", "reminded_at"]
+    inlines = [RsvpInline]

@@ -6,7 +6,18 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from groups.models import Comment, Group, JoinRequest, Membership, Post, Sector, ThreadWatch
+from groups.models import (
+    Comment,
+    Event,
+    Group,
+    JoinRequest,
+    Membership,
+    Post,
+    Rsvp,
+    Sector,
+    ThreadWatch,
+)
+from profiles import gazetteer
 from profiles.models import User
 
 # (slug, name, sector slug, visibility, owner index, question, description, rules)
@@ -124,6 +135,7 @@ def seed_groups(rng: random.Random, people: list[User]) -> list[Group]:
         for person in rng.sample(waiting, k=min(len(waiting), 3)):
             lawyers.request_to_join(person, answer="Foro di Milano, dal 2015.")
     seed_threads(rng, groups)
+    seed_events(rng, groups)
     for group in groups:
         group.refresh_from_db()
     return groups
@@ -324,3 +336,65 @@ def seed_threads(rng: random.Random, groups: list[Group]) -> int:
         created += 1
     Post.objects.filter(group__in=groups).update_search_vectors()
     return created
+
+
+def seed_events(rng: random.Random, groups: list[Group]) -> int:
+    """Upcoming and past meetups: an aperitivo in Milano with a quorum, an online webinar,
+    and a past breakfast whose attendees were marked present ("people you met")."""
+    if Event.objects.exists():
+        return 0
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    milano, roma = gazetteer.find("Milano"), gazetteer.find("Roma")
+    copywriters, *others = groups
+    open_group = next(group for group in others if group.is_open)
+
+    def at(place):
+        return {
+            "geoname_id": place.geoname_id,
+            "city": place.name,
+            "region": place.region,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+        }
+
+    plans = [
+        (copywriters, {
+            "title": "Aperitivo dei copywriter milanesi",
+            "description": "Due chiacchiere su **tariffe, clienti e strumenti**. Porta un caso.",
+            "address": "Via Tortona 27", "capacity": 10, "quorum": 3,
+            "quorum_deadline": now + timedelta(days=8),
+            "starts_at": now + timedelta(days=10, hours=2),
+            **at(milano),
+        }),
+        (open_group, {
+            "title": "Webinar: analisi dei dati social in un'ora",
+            "description": "Online, con domande e risposte alla fine.",
+            "format": Event.Format.ONLINE, "online_url": "https://meet.example.com/gilda-demo",
+            "starts_at": now + timedelta(days=4, hours=3),
+        }),
+        (copywriters, {
+            "title": "Colazione di lavoro a Roma",
+            "address": "Piazza di Spagna 1", "capacity": 15,
+            "starts_at": now - timedelta(days=12), **at(roma),
+        }),
+    ]  # fmt: skip
+    made = 0
+    for group, fields in plans:
+        starts = fields["starts_at"]
+        organiser = group.moderators().first().user
+        event = Event.objects.create(
+            group=group, organiser=organiser, ends_at=starts + timedelta(hours=2), **fields
+        )
+        members = [m.user for m in group.memberships.select_related("user").order_by("pk")]
+        going = members[: min(len(members), rng.randint(4, 7))]
+        if event.starts_at < now:
+            # Past: the replies were taken before it started.
+            for user in going:
+                Rsvp.objects.create(event=event, user=user, answer=Rsvp.Answer.GOING)
+            Event.objects.filter(pk=event.pk).update(going_count=len(going))
+            event.mark_attended([user.pk for user in going[:-1]])
+        else:
+            for user in going:
+                event.rsvp(user, Rsvp.Answer.GOING)
+        made += 1
+    return made

@@ -1,6 +1,6 @@
 from django.core import mail
 from django.urls import reverse
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from profiles.models import Notification
 
@@ -125,4 +125,6 @@ def test_language_choice_is_remembered_on_the_member(bob_client, bob):
 def test_broken_params_still_render(bob):
     notification = Notification.send(bob, "test", MESSAGE, {"wrong": 1}, email=False)
 
-    assert notification.text == MESSAGE
+    # The message, translated, with its placeholder left as it is.
+    assert notification.text == gettext(MESSAGE)
+    assert "%(group)s" in notification.text

@@ -5,6 +5,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from connections.models import (
     ConnectionActionError,
     ConnectionRequest,
 )
-from groups.models import Group
+from groups.models import Event, Group, Rsvp
 from profiles.models import User
 
 NETWORK_TEMPLATE = "connections/network.html"
@@ -136,10 +137,27 @@ def request_action(request: HttpRequest, pk: int) -> HttpResponse:
 # One member: connect, remove, block ------------------------------------------------------
 
 
-def suggested_message(sender: User, recipient: User) -> str:
-    """A first line to start from, naming a group both belong to (so both can read it: a
-    closed group is never named to someone outside it)."""
+def suggested_message(sender: User, recipient: User, event_id: str = "") -> str:
+    """A first line to start from: the event both were marked present at ("people you
+    met", ?evento=<id>), else a group both belong to (so both can read it: a closed group is
+    never named to someone outside it)."""
     first_name = recipient.name.split()[0] if recipient.name.split() else recipient.name
+    met_at = None
+    if event_id.isdigit() and len(event_id) < 12:
+        both_there = Rsvp.objects.filter(event=OuterRef("pk"), attended_at__isnull=False)
+        met_at = (
+            Event.objects.filter(pk=int(event_id))
+            .filter(
+                Exists(both_there.filter(user=sender)), Exists(both_there.filter(user=recipient))
+            )
+            .values_list("title", flat=True)
+            .first()
+        )
+    if met_at:
+        return _("Hi %(name)s, we met at “%(event)s”. I would be glad to stay in touch.") % {
+            "name": first_name,
+            "event": met_at,
+        }
     shared = (
         Group.objects.filter(memberships__user=sender)
         .filter(memberships__user=recipient)
@@ -176,7 +194,8 @@ def render_panel(request: HttpRequest, member: User, **extra) -> HttpResponse:
 def connect(request: HttpRequest, user_id: int) -> HttpResponse:
     member = get_member(request, user_id)
     if request.method == "GET":
-        form = ConnectionRequestForm(initial={"message": suggested_message(request.user, member)})
+        message = suggested_message(request.user, member, request.GET.get("evento", ""))
+        form = ConnectionRequestForm(initial={"message": message})
         context = member_context(request, member, form=form)
         if context["rel"].state == "unavailable":
             raise Http404

@@ -1,7 +1,8 @@
 """The groups layer, above profiles and below connections: groups and their members
-(groups.py), moderation (moderation.py) and Q&A (qa.py, qa_records.py)."""
+(groups.py), moderation (moderation.py), Q&A (qa.py, qa_records.py) and meetups (events.py)."""
 
 from groups.models.activity import GroupActivity, most_active_members
+from groups.models.events import CalendarFeed, Event, Rsvp
 from groups.models.groups import (
     ACCEPTED_ANSWER_POINTS,
     ACTIVITY_DAYS,
@@ -36,7 +37,9 @@ __all__ = [
     "SEARCH_CONFIG",
     "Answer",
     "Ban",
+    "CalendarFeed",
     "Comment",
+    "Event",
     "Group",
     "GroupActionError",
     "GroupActivity",
@@ -49,6 +52,7 @@ __all__ = [
     "PostReport",
     "PostRevision",
     "Question",
+    "Rsvp",
     "Seat",
     "Sector",
     "ThreadWatch",

@@ -106,6 +106,11 @@ class Group(models.Model):
         verbose_name=_("creator"),
     )
     is_featured = models.BooleanField(_("featured"), default=False)
+    members_create_events = models.BooleanField(
+        _("members can organise events"),
+        default=False,
+        help_text=_("Otherwise only moderators create the group's events."),
+    )
     # Maintained with F() in the same transaction as the rows they count.
     member_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
     pending_count = models.PositiveIntegerField(_("pending requests"), default=0, editable=False)

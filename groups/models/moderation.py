@@ -209,6 +209,9 @@ class ModerationLog(models.Model):
         DEMOTE = "demote", _("Dismissed moderator")
         TRANSFER = "transfer", _("Handed ownership over")
         VISIBILITY = "visibility", _("Changed who can read the group")
+        EVENT_CREATE = "ev-create", _("Created an event")
+        EVENT_EDIT = "ev-edit", _("Edited an event")
+        EVENT_CANCEL = "ev-cancel", _("Cancelled an event")
 
     group = models.ForeignKey(
         "groups.Group",

@@ -1,7 +1,23 @@
 """The groups layer's views, by domain: groups.py (browsing, joining), moderation.py (members,
-queue, reports), qa.py (threads and posts) and directory.py (the members directory)."""
+queue, reports), qa.py (threads and posts), directory.py (the members directory) and
+events.py (meetups)."""
 
 from groups.views.directory import directory
+from groups.views.events import (
+    calendar_feed,
+    calendar_settings,
+    event_attendance,
+    event_cancel,
+    event_checkin,
+    event_create,
+    event_detail,
+    event_edit,
+    event_ics,
+    event_list,
+    event_people,
+    event_rsvp,
+    group_events,
+)
 from groups.views.groups import (
     group_create,
     group_detail,
@@ -46,13 +62,26 @@ __all__ = [
     "ask",
     "ban_lift",
     "bulk_approve",
+    "calendar_feed",
+    "calendar_settings",
     "comment",
     "comment_delete",
     "decide",
     "directory",
+    "event_attendance",
+    "event_cancel",
+    "event_checkin",
+    "event_create",
+    "event_detail",
+    "event_edit",
+    "event_ics",
+    "event_list",
+    "event_people",
+    "event_rsvp",
     "group_create",
     "group_detail",
     "group_edit",
+    "group_events",
     "group_join",
     "group_leave",
     "group_list",

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from groups.models import Group, Post, Seat
+from groups.models import Event, Group, Post, Seat
 
 
 def get_seat(request: HttpRequest, slug: str) -> Seat:
@@ -54,6 +54,14 @@ def get_post_for_participant(request: HttpRequest, slug: str, pk: int) -> tuple[
     if not seat.can_participate:
         raise PermissionDenied
     return seat, post
+
+
+def get_event_for_reader(request: HttpRequest, slug: str, pk: int) -> tuple[Seat, Event]:
+    """An event of a group the user may read, or 404 (events follow the group's visibility)."""
+    seat = get_group_for_reader(request, slug)
+    event = get_object_or_404(seat.group.events.select_related("organiser"), pk=pk)
+    event.group = seat.group
+    return seat, event
 
 
 def require_verified(request: HttpRequest) -> None:

@@ -123,6 +123,10 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             question.group = group
         context["unanswered_count"] = threads.unanswered().count()
         context["active_members"] = most_active_members(group)
+        context["upcoming_events"] = list(group.events.upcoming().order_by("starts_at", "pk")[:3])
+        context["can_create_event"] = seat.can_moderate or (
+            membership is not None and group.members_create_events
+        )
     template = "groups/detail.html"
     if request.htmx:
         template += "#inside"

@@ -37,8 +37,8 @@ def test_group_page_queries(
     closed_group.recount()
 
     # session, user, group, bob's seat, recent members, recent threads, unanswered count,
-    # most active members, badge
-    with django_assert_num_queries(9):
+    # most active members, upcoming events, badge
+    with django_assert_num_queries(10):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200

@@ -83,9 +83,40 @@ def question(closed_group, bob):
     return Post.ask(closed_group, bob, title="Quanto chiedere?", body="Tariffe per un naming.")
 
 
-def pages(closed_group, question, bob, staff):
+@pytest.fixture
+def meetup(closed_group, alice, bob):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import Event
+    from profiles import gazetteer
+
+    milano = gazetteer.find("Milano")
+    starts = timezone.now() + timedelta(days=3)
+    event = Event.objects.create(
+        group=closed_group, organiser=alice, title="Aperitivo", geoname_id=milano.geoname_id,
+        city=milano.name, latitude=milano.latitude, longitude=milano.longitude,
+        starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1, quorum=1,
+        quorum_deadline=starts - timedelta(days=1),
+    )  # fmt: skip
+    event.rsvp(alice, "going")
+    event.rsvp(bob, "going")  # the waitlist
+    return event
+
+
+def pages(closed_group, question, bob, staff, meetup):
     group = closed_group.slug
     return [
+        ("bob", "get", reverse("events"), None),
+        ("bob", "get", reverse("events") + "?citta=Atlantide&dal=ieri", None),
+        ("bob", "get", reverse("calendar"), None),
+        ("bob", "get", reverse("groups:events", args=[group]), None),
+        ("bob", "get", meetup.get_absolute_url(), None),
+        ("staff", "get", reverse("groups:event_create", args=[group]), None),
+        ("staff", "post", reverse("groups:event_create", args=[group]), {"title": "x"}),
+        ("staff", "get", reverse("groups:event_attendance", args=[group, meetup.pk]), None),
+        ("staff", "get", reverse("groups:event_cancel", args=[group, meetup.pk]), None),
         ("anonymous", "get", "/", None),
         ("anonymous", "get", reverse("groups:list"), None),
         ("anonymous", "get", "/accounts/signup/", None),
@@ -129,11 +160,11 @@ def pages(closed_group, question, bob, staff):
 
 @pytest.mark.django_db
 def test_key_pages_and_forms_in_italian_carry_no_english_sentence(
-    client, bob_client, staff_client, closed_group, question, bob, staff
+    client, bob_client, staff_client, closed_group, question, bob, staff, meetup
 ):
     clients = {"anonymous": client, "bob": bob_client, "staff": staff_client}
     found = {}
-    for role, method, url, data in pages(closed_group, question, bob, staff):
+    for role, method, url, data in pages(closed_group, question, bob, staff, meetup):
         response = getattr(clients[role], method)(url, data or {})
         assert response.status_code < 500, (role, url)
         if response.status_code in (301, 302):
