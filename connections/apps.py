@@ -1,4 +1,5 @@
-"""The connections app: listens to group membership, profile and account changes by label."""
+"""The connections app: listens to group membership, meetup attendance, profile and account
+changes (by label, or through the groups layer's own signal)."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ class ConnectionsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from connections import signals
+        from groups.models.events import attendance_changed
 
         # By label: the layers below are not imported to listen to them.
         for signal, receiver, sender, uid in (
@@ -22,5 +24,7 @@ class ConnectionsConfig(AppConfig):
             (pre_save, signals.remember_ranked_user_change, "profiles.User", "conn-u0"),
             (post_save, signals.user_saved, "profiles.User", "conn-u1"),
             (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
+            (pre_delete, signals.event_deleted, "groups.Event", "conn-e0"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)
+        attendance_changed.connect(signals.attendance_changed, dispatch_uid="conn-attend")

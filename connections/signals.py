@@ -6,10 +6,10 @@ from django.db.models.signals import post_save
 
 from connections import suggestion_graph
 from connections.models import Suggestion, connected_ids, mark_candidate_changed, mark_stale
-from groups.models import Membership
+from groups.models import Membership, Rsvp
 
-# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
-# (co-attendance at meetups, say) adds its receiver here and its field to the side data.
+# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal adds
+# its receiver here and its field to the side data, as meetup attendance did.
 RANKED_PROFILE_FIELDS = ("geoname_id", "location_visibility", "sector_id", "needs", "offers")
 RANKED_USER_FIELDS = ("is_active",)
 
@@ -27,6 +27,19 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     members = Membership.objects.filter(group_id=instance.group_id)
     if members.count() in (suggestion_graph.BIG_GROUP, suggestion_graph.BIG_GROUP + 1):
         mark_stale(*members.values_list("user_id", flat=True))
+
+
+def attendance_changed(sender, event, user_ids, **kwargs) -> None:
+    """Marking members present at a meetup (or absent) changes their shared meetups with
+    everyone else marked present there, and nobody else's: those lists are refreshed."""
+    present = Rsvp.objects.filter(event=event, attended_at__isnull=False)
+    mark_stale(*user_ids, *present.values_list("user_id", flat=True))
+
+
+def event_deleted(sender, instance, **kwargs) -> None:
+    """pre_delete: a deleted meetup (or its group) takes its attendance with it."""
+    present = Rsvp.objects.filter(event_id=instance.pk, attended_at__isnull=False)
+    mark_stale(*present.values_list("user_id", flat=True))
 
 
 def _ranked_fields_changed(instance, fields, update_fields) -> bool:
