@@ -25,6 +25,8 @@ class ConnectionsConfig(AppConfig):
             (post_save, signals.user_saved, "profiles.User", "conn-u1"),
             (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),
             (pre_delete, signals.event_deleted, "groups.Event", "conn-e0"),
+            (pre_save, signals.remember_event_start_change, "groups.Event", "conn-e1"),
+            (post_save, signals.event_saved, "groups.Event", "conn-e2"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)
         attendance_changed.connect(signals.attendance_changed, dispatch_uid="conn-attend")

@@ -37,9 +37,24 @@ def attendance_changed(sender, event, user_ids, **kwargs) -> None:
 
 
 def event_deleted(sender, instance, **kwargs) -> None:
-    """pre_delete: a deleted meetup (or its group) takes its attendance with it."""
+    """pre_delete: a deleted meetup (or its group) takes its attendance with it. Also after
+    a meetup's start moved (event_saved): which shared meetup is the latest may change."""
     present = Rsvp.objects.filter(event_id=instance.pk, attended_at__isnull=False)
     mark_stale(*present.values_list("user_id", flat=True))
+
+
+def remember_event_start_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """pre_save: the start orders meetups, and the most recent shared one is the one named."""
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, ("starts_at",), update_fields
+        )
+
+
+def event_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        event_deleted(sender, instance)
 
 
 def _ranked_fields_changed(instance, fields, update_fields) -> bool:

@@ -147,6 +147,25 @@ def test_the_most_recent_shared_meetup_is_the_one_named(
     assert (stored.shared_events, stored.latest_shared_event_pk) == (2, later.pk)
 
 
+def test_moving_a_meetups_start_refreshes_which_is_the_latest(
+    closed_group, alice, bob, moderator, settled, django_capture_on_commit_callbacks
+):
+    earlier = make_meetup(closed_group, alice, starts_at=timezone.now() - timedelta(days=9))
+    later = make_meetup(closed_group, alice, starts_at=timezone.now() - timedelta(days=2))
+    for meetup in (later, earlier):
+        going(meetup, bob, moderator)
+        meetup.mark_attended([bob.pk, moderator.pk])
+    settled()
+    earlier.title = "Solo il titolo"
+    earlier.save()
+    assert not StaleSuggestions.objects.exists()  # the title is read when shown
+    earlier.starts_at = timezone.now() - timedelta(days=1)
+    earlier.ends_at = earlier.starts_at + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        earlier.save()
+    assert row(bob, moderator).latest_shared_event_pk == earlier.pk
+
+
 @pytest.fixture
 def met_and_left(closed_group, alice, bob, erin, settled, django_capture_on_commit_callbacks):
     """bob and erin were both at a meetup of the closed group; erin has left the group
