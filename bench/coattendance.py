@@ -23,11 +23,12 @@ from bench import setup_django
 
 
 def main() -> None:
+    # The database's name first: a wrong one is refused whatever the arguments.
+    setup_django()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20000)
     parser.add_argument("--meetups", type=int, default=2000)
     args = parser.parse_args()
-    setup_django()
     from django.db import transaction
     from django.utils import timezone
 
