@@ -29,22 +29,25 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
         mark_stale(*members.values_list("user_id", flat=True))
 
 
+def _mark_attendees(event_id: int, *also: int) -> None:
+    present = Rsvp.objects.filter(event_id=event_id, attended_at__isnull=False)
+    mark_stale(*also, *present.values_list("user_id", flat=True))
+
+
 def attendance_changed(sender, event, user_ids, **kwargs) -> None:
     """Marking members present at a meetup (or absent) changes their shared meetups with
     everyone else marked present there, and nobody else's: those lists are refreshed."""
-    present = Rsvp.objects.filter(event=event, attended_at__isnull=False)
-    mark_stale(*user_ids, *present.values_list("user_id", flat=True))
+    _mark_attendees(event.pk, *user_ids)
 
 
 def event_deleted(sender, instance, **kwargs) -> None:
-    """pre_delete: a deleted meetup (or its group) takes its attendance with it. Also after
-    a meetup's start moved (event_saved): which shared meetup is the latest may change."""
-    present = Rsvp.objects.filter(event_id=instance.pk, attended_at__isnull=False)
-    mark_stale(*present.values_list("user_id", flat=True))
+    """pre_delete: a deleted meetup (or its group) takes its attendance with it."""
+    _mark_attendees(instance.pk)
 
 
 def remember_event_start_change(sender, instance, raw=False, update_fields=None, **kwargs):
-    """pre_save: the start orders meetups, and the most recent shared one is the one named."""
+    """pre_save: the start orders meetups, and the most recent shared one is the one named
+    (a title edit needs nothing: the title is read when shown)."""
     if not raw:
         instance._suggestions_changed = _ranked_fields_changed(
             instance, ("starts_at",), update_fields
@@ -54,7 +57,7 @@ def remember_event_start_change(sender, instance, raw=False, update_fields=None,
 def event_saved(sender, instance, raw=False, **kwargs) -> None:
     if not raw and getattr(instance, "_suggestions_changed", False):
         instance._suggestions_changed = False
-        event_deleted(sender, instance)
+        _mark_attendees(instance.pk)
 
 
 def _ranked_fields_changed(instance, fields, update_fields) -> bool:
