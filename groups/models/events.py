@@ -243,6 +243,12 @@ class Event(models.Model):
             if not event.is_active or event.is_past:
                 raise GroupActionError(_("This event no longer takes replies."))
             rsvp, _created = Rsvp.objects.select_for_update().get_or_create(event=event, user=user)
+            if rsvp.attended_at is not None and answer != Rsvp.Answer.GOING:
+                # Present is a fact about the evening, not a reply (people you met and people
+                # you may know read it): only the organiser's attendance list undoes it.
+                raise GroupActionError(
+                    _("You are marked present at this event: ask the organiser to change it.")
+                )
             was_going = rsvp.answer == Rsvp.Answer.GOING
             if answer == Rsvp.Answer.GOING:
                 if was_going or rsvp.answer == Rsvp.Answer.WAITLIST:
