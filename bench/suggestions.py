@@ -542,7 +542,8 @@ def _stored_lists() -> dict[int, list[tuple]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT user_id, candidate_id, rank, mutual_count, shared_groups, same_city, "
-            "same_sector, complementary FROM connections_suggestion ORDER BY user_id, rank"
+            "same_sector, complementary, shared_events, latest_shared_event_pk "
+            "FROM connections_suggestion ORDER BY user_id, rank"
         )
         for row in cursor.fetchall():
             lists.setdefault(row[0], []).append(tuple(int(v) for v in row[1:]))
@@ -560,7 +561,8 @@ def _fresh_lists() -> dict[int, list[tuple]]:
     for row in zip(rows.user.tolist(), rows.candidate.tolist(), rows.rank.tolist(),
                    rows.mutual.tolist(), rows.shared_groups.tolist(),
                    rows.same_city.astype(int).tolist(), rows.same_sector.astype(int).tolist(),
-                   rows.complementary.astype(int).tolist(), strict=True):  # fmt: skip
+                   rows.complementary.astype(int).tolist(), rows.shared_events.tolist(),
+                   rows.latest_shared_event.tolist(), strict=True):  # fmt: skip
         lists.setdefault(row[0], []).append(row[1:])
     return lists
 

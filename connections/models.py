@@ -448,6 +448,12 @@ class Suggestion(models.Model):
     same_city = models.BooleanField(default=False)
     same_sector = models.BooleanField(default=False)
     complementary = models.BooleanField(default=False)
+    # Meetups both were marked present at, and the most recent of them (its id; 0 = none).
+    # An id and not a foreign key: the rows are written by binary COPY, which has no cheap
+    # null, and the title is read when shown, so it is current and only shown to a viewer
+    # who may still read the event's group (network.explained).
+    shared_events = models.PositiveIntegerField(default=0)
+    latest_shared_event_pk = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -18,6 +18,7 @@ from connections.models import (
     Suggestion,
     mutual_names,
 )
+from groups.models import Event
 from profiles.models import Profile, User, block_between_exists
 
 SUGGESTIONS_SHOWN = 20
@@ -178,8 +179,25 @@ def _names(names: list[str], others: int) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
-def explain(suggestion: Suggestion, mutual: list) -> str:
-    """ "3 connessioni in comune: Anna, Luca e 1 altro · 2 gruppi in comune · Milano"."""
+def _met_at(events: int, title: str | None) -> str:
+    if title is None:
+        # The meetup's group is closed to the viewer now: it is never named.
+        return ngettext(
+            "You were both at %(count)d meetup", "You were both at %(count)d meetups", events
+        ) % {"count": events}
+    if events == 1:
+        return _("You were both at “%(event)s”") % {"event": title}
+    return ngettext(
+        "You were both at “%(event)s” and %(count)d other meetup",
+        "You were both at “%(event)s” and %(count)d other meetups",
+        events - 1,
+    ) % {"event": title, "count": events - 1}
+
+
+def explain(suggestion: Suggestion, mutual: list, event_titles: dict | None = None) -> str:
+    """ "3 connessioni in comune: Anna, Luca e 1 altro · Eravate presenti a “Aperitivo”
+    · 2 gruppi in comune · Milano". event_titles: the titles of the meetups the viewer may
+    still read, by id."""
     parts = []
     count = suggestion.mutual_count
     if count:
@@ -190,6 +208,9 @@ def explain(suggestion: Suggestion, mutual: list) -> str:
         if shown:
             text += ": " + _names(shown, count - len(shown))
         parts.append(text)
+    if suggestion.shared_events:
+        title = (event_titles or {}).get(suggestion.latest_shared_event_pk)
+        parts.append(_met_at(suggestion.shared_events, title))
     if suggestion.shared_groups:
         parts.append(
             ngettext(
@@ -210,11 +231,23 @@ def explain(suggestion: Suggestion, mutual: list) -> str:
     return " · ".join(parts)
 
 
+def shared_event_titles(user, suggestions: list[Suggestion]) -> dict[int, str]:
+    """The titles of the latest shared meetups that user may still read (one query, and
+    none when no suggestion has a shared meetup): a closed group's meetup is never named to
+    someone no longer inside it."""
+    ids = {s.latest_shared_event_pk for s in suggestions if s.shared_events}
+    if not ids:
+        return {}
+    return dict(Event.objects.readable_by(user).filter(pk__in=ids).values_list("pk", "title"))
+
+
 def explained(user, suggestions) -> list[Suggestion]:
-    """Attach .explanation to each suggestion. The mutual connections it names are read now
-    (a constant number of queries for the whole list), so they are always current."""
+    """Attach .explanation to each suggestion. The mutual connections and the meetup it names
+    are read now (a constant number of queries for the whole list), so they are always
+    current."""
     suggestions = list(suggestions)
     names = mutual_names(user.pk, [s.candidate_id for s in suggestions if s.mutual_count])
+    titles = shared_event_titles(user, suggestions)
     for suggestion in suggestions:
         # A suggestion is never a connection: the candidate's mutual ones are named only if
         # they show their connections to all members, and only those who show their own.
@@ -223,5 +256,5 @@ def explained(user, suggestions) -> list[Suggestion]:
             Profile.ConnectionsVisibility.MEMBERS
         ):
             shown = [u for u in names.get(suggestion.candidate_id, []) if shows_own_connections(u)]
-        suggestion.explanation = explain(suggestion, shown)
+        suggestion.explanation = explain(suggestion, shown, titles)
     return suggestions

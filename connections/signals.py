@@ -14,10 +14,10 @@ from connections.models import (
     mark_candidate_changed,
     mark_stale,
 )
-from groups.models import Membership
+from groups.models import Membership, Rsvp
 
-# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal
-# (co-attendance at meetups, say) adds its receiver here and its field to the side data.
+# What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal adds
+# its receiver here and its field to the side data, as meetup attendance did.
 RANKED_PROFILE_FIELDS = ("geoname_id", "location_visibility", "sector_id", "needs", "offers")
 RANKED_USER_FIELDS = ("is_active",)
 
@@ -35,6 +35,37 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     members = Membership.objects.filter(group_id=instance.group_id)
     if members.count() in (suggestion_graph.BIG_GROUP, suggestion_graph.BIG_GROUP + 1):
         mark_stale(*members.values_list("user_id", flat=True))
+
+
+def _mark_attendees(event_id: int, *also: int) -> None:
+    present = Rsvp.objects.filter(event_id=event_id, attended_at__isnull=False)
+    mark_stale(*also, *present.values_list("user_id", flat=True))
+
+
+def attendance_changed(sender, event, user_ids, **kwargs) -> None:
+    """Marking members present at a meetup (or absent) changes their shared meetups with
+    everyone else marked present there, and nobody else's: those lists are refreshed."""
+    _mark_attendees(event.pk, *user_ids)
+
+
+def event_deleted(sender, instance, **kwargs) -> None:
+    """pre_delete: a deleted meetup (or its group) takes its attendance with it."""
+    _mark_attendees(instance.pk)
+
+
+def remember_event_start_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """pre_save: the start orders meetups, and the most recent shared one is the one named
+    (a title edit needs nothing: the title is read when shown)."""
+    if not raw:
+        instance._suggestions_changed = _ranked_fields_changed(
+            instance, ("starts_at",), update_fields
+        )
+
+
+def event_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_suggestions_changed", False):
+        instance._suggestions_changed = False
+        _mark_attendees(instance.pk)
 
 
 def _ranked_fields_changed(instance, fields, update_fields) -> bool:

@@ -204,6 +204,29 @@ def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
     return np.asarray(found, dtype=np.int64)
 
 
+def co_attendee_ids(user_ids: np.ndarray) -> np.ndarray:
+    """Members marked present at a meetup with one of user_ids (an event of at most
+    BIG_GROUP attendees): candidates without mutual friends, like co-members."""
+    if not len(user_ids):
+        return np.empty(0, dtype=np.int64)
+    found = []
+    for start in range(0, len(user_ids), 10000):
+        fragment, params = in_list(user_ids[start : start + 10000])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Only in_list's %s placeholders are interpolated, never a value.
+                "SELECT other.user_id FROM groups_rsvp mine "  # nosec B608
+                "JOIN groups_rsvp other ON other.event_id = mine.event_id "
+                "AND other.attended_at IS NOT NULL "
+                f"WHERE mine.user_id {fragment} AND mine.attended_at IS NOT NULL "
+                "AND (SELECT COUNT(*) FROM groups_rsvp n WHERE n.event_id = mine.event_id "
+                "AND n.attended_at IS NOT NULL) <= %s",
+                params + [BIG_GROUP],
+            )
+            found += [row[0] for row in cursor.fetchall()]
+    return np.unique(np.asarray(found, dtype=np.int64))
+
+
 def load_full_graph(extra_ids=()) -> Graph:
     sql = "SELECT user_low_id, user_high_id FROM connections_connection"
     if is_postgres():
@@ -220,7 +243,7 @@ def load_graph_around(user_ids: np.ndarray) -> Graph:
     neighbours'. Every row for user_ids and their neighbours is complete."""
     low, high = edges_touching(user_ids)
     neighbours = np.setdiff1d(np.unique(np.concatenate([low, high])), user_ids)
-    extra = np.concatenate([user_ids, co_member_ids(user_ids)])
+    extra = np.concatenate([user_ids, co_member_ids(user_ids), co_attendee_ids(user_ids)])
     low2, high2 = edges_touching(neighbours)
     return Graph.from_edges(
         np.concatenate([low, low2]), np.concatenate([high, high2]), extra_ids=extra
@@ -243,6 +266,11 @@ class SideData:
     needs: sparse.csr_matrix  # members × words
     offers: sparse.csr_matrix
     inactive: np.ndarray  # bool
+    # members × meetups they were marked present at, the columns in the order of the events'
+    # start (then id), so the highest shared column is the most recent shared meetup.
+    attended: sparse.csr_matrix
+    attended_small: sparse.csr_matrix  # the same, only events of at most BIG_GROUP attendees
+    event_ids: np.ndarray  # column → event id
 
 
 def lookup_ids(ids: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +363,11 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
             shape=(n, width),
         )
 
+    attended, attended_small, event_ids = _load_attendance(ids, where, params)
     return SideData(
+        attended=attended,
+        attended_small=attended_small,
+        event_ids=event_ids,
         memberships=memberships,
         all_memberships=all_memberships,
         city=city,
@@ -345,6 +377,61 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
         offers=words(offer_rows, np.asarray(offer_cols, dtype=np.int64)),
         inactive=inactive,
     )
+
+
+def _load_attendance(ids: np.ndarray, where: str, params: list):
+    """Who was marked present where (see SideData.attended), for the members in ids."""
+    n = len(ids)
+    sql = (
+        "SELECT r.user_id, r.event_id, e.starts_at, (SELECT COUNT(*) FROM groups_rsvp c "
+        "WHERE c.event_id = r.event_id AND c.attended_at IS NOT NULL) "
+        "FROM groups_rsvp r JOIN groups_event e ON e.id = r.event_id "
+        "WHERE r.attended_at IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        # Only in_list's %s placeholders are interpolated, never a value.
+        cursor.execute(sql + (f" AND r.user_id {where}" if where else ""), params if where else [])  # nosec B608
+        found = cursor.fetchall()
+    if not found:
+        empty = sparse.csr_matrix((n, 1), dtype=np.int32)
+        return empty, empty, np.zeros(1, dtype=np.int64)
+    # The order of the start, then the id (SQLite returns the start as ISO text, which sorts
+    # as the time does; PostgreSQL a datetime).
+    events = sorted({(start, event) for _u, event, start, _c in found})
+    column = {event: i for i, (_start, event) in enumerate(events)}
+    users = np.fromiter((row[0] for row in found), dtype=np.int64, count=len(found))
+    positions, ok = lookup_ids(ids, users)
+    cols = np.fromiter((column[row[1]] for row in found), dtype=np.int64, count=len(found))
+    small = np.fromiter((row[3] <= BIG_GROUP for row in found), dtype=bool, count=len(found))
+    shape = (n, len(events))
+
+    def matrix(mask):
+        keep = ok & mask
+        ones = np.ones(int(keep.sum()), dtype=np.int32)
+        return sparse.csr_matrix((ones, (positions[keep], cols[keep])), shape=shape)
+
+    event_ids = np.asarray([event for _start, event in events], dtype=np.int64)
+    return matrix(np.ones(len(found), dtype=bool)), matrix(small), event_ids
+
+
+def shared_meetups(
+    attended: sparse.csr_matrix, event_ids: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair (left[i], right[i]) of side-data indices: how many meetups both were
+    marked present at, and the id of the most recent (0 when none)."""
+    count = np.zeros(len(left), dtype=np.int64)
+    latest = np.zeros(len(left), dtype=np.int64)
+    if not attended.nnz or not len(left):
+        return count, latest
+    both = attended[left].multiply(attended[right]).tocsr()
+    both.eliminate_zeros()
+    count = np.diff(both.indptr).astype(np.int64)
+    some = count > 0
+    if some.any():
+        # Empty rows have no entries, so each reduction spans exactly one row's entries.
+        highest = np.maximum.reduceat(both.indices, both.indptr[:-1][some])
+        latest[some] = event_ids[highest]
+    return count, latest
 
 
 def load_exclusions(graph: Graph, user_ids: np.ndarray) -> sparse.csr_matrix:

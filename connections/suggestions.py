@@ -34,6 +34,7 @@ from connections.suggestion_graph import (
     Graph,
     SideData,
     all_user_ids,
+    co_attendee_ids,
     co_member_ids,
     edges_touching,
     in_list,
@@ -44,6 +45,7 @@ from connections.suggestion_graph import (
     load_side_data,
     lookup_ids,
     packed_rows,
+    shared_meetups,
     top_k,
 )
 from groups.models import Membership
@@ -73,12 +75,14 @@ class Rows:
     same_city: np.ndarray
     same_sector: np.ndarray
     complementary: np.ndarray
+    shared_events: np.ndarray
+    latest_shared_event: np.ndarray
 
     @classmethod
     def concat(cls, parts: list["Rows"]) -> "Rows":
         if not parts:
             empty = np.empty(0, dtype=np.int64)
-            return cls(*(empty for _ in range(8)))
+            return cls(*(empty for _ in cls._fields()))
         return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls._fields()))
 
     @staticmethod
@@ -92,18 +96,26 @@ class Rows:
             "same_city",
             "same_sector",
             "complementary",
+            "shared_events",
+            "latest_shared_event",
         )
 
     def __len__(self) -> int:
         return len(self.user)
 
 
-def tie_break_score(shared, same_city, same_sector, complementary):
-    """What decides between equal mutual counts (README, "the rules"): every shared group
+# A shared meetup outweighs any number of shared groups: the meetups sit above this bit.
+SHARED_EVENT_SHIFT = 32
+
+
+def tie_break_score(shared_events, shared, same_city, same_sector, complementary):
+    """What decides between equal mutual counts (README, "the rules"): first the meetups
+    both were marked present at (each outweighs everything below), then every shared group
     outweighs all the rest (8 points each, no cap), then the same city and the same sector
     (2 each), then complementary needs and offers (1)."""
     return (
-        np.asarray(shared, dtype=np.int64) * 8
+        (np.asarray(shared_events, dtype=np.int64) << SHARED_EVENT_SHIFT)
+        + np.asarray(shared, dtype=np.int64) * 8
         + (np.asarray(same_city, dtype=np.int64) + np.asarray(same_sector, dtype=np.int64)) * 2
         + np.asarray(complementary, dtype=np.int64)
     )
@@ -154,14 +166,20 @@ def compute_block(
     """
     adjacency = graph.adjacency
     rows = adjacency[block]
-    # Twice the mutual count, plus one for a co-member of a small group: one matrix holds
-    # both kinds of candidate, and mutual = value // 2.
+    # Twice the mutual count, plus one for a co-member of a small group or a co-attendee of
+    # a meetup: one matrix holds every kind of candidate, and mutual = value // 2.
     candidates = (rows @ adjacency).tocsr()
     candidates.data *= 2
-    if side is not None and side.memberships.nnz:
-        co_members = (side.memberships[block] @ side.memberships.T).tocsr()
-        co_members.data = np.ones_like(co_members.data)
-        candidates = (candidates + co_members).tocsr()
+    if side is not None:
+        met = [
+            (seats[block] @ seats.T).tocsr()
+            for seats in (side.memberships, side.attended_small)
+            if seats.nnz
+        ]
+        if met:
+            co_members = sum(met[1:], met[0]).tocsr()
+            co_members.data = np.ones_like(co_members.data)
+            candidates = (candidates + co_members).tocsr()
     # Self, existing connections and excluded pairs go negative, then are filtered out
     # with the zeros (one sparse addition, no elementwise product).
     n_block = len(block)
@@ -193,8 +211,10 @@ def compute_block(
 
     user_index = block[local_row]
     shared = np.zeros(len(col), dtype=np.int64)
+    shared_events = latest_event = np.zeros(len(col), dtype=np.int64)
     same_city = same_sector = complementary = np.zeros(len(col), dtype=bool)
     if side is not None:
+        shared_events, latest_event = shared_meetups(side.attended, side.event_ids, user_index, col)
         if side.all_memberships.nnz:
             seats = side.all_memberships
             shared = np.asarray(seats[user_index].multiply(seats[col]).sum(axis=1)).ravel()
@@ -204,7 +224,7 @@ def compute_block(
             they_help = side.needs[user_index].multiply(side.offers[col]).sum(axis=1)
             we_help = side.offers[user_index].multiply(side.needs[col]).sum(axis=1)
             complementary = (np.asarray(they_help).ravel() + np.asarray(we_help).ravel()) > 0
-    tie_break = tie_break_score(shared, same_city, same_sector, complementary)
+    tie_break = tie_break_score(shared_events, shared, same_city, same_sector, complementary)
     capped = np.minimum(np.where(tie, tie_break, 0), TIE_BREAK_CAP - 1)
     sure2, tie2, need = split_at_threshold(
         local_row, capped, np.where(need > 0, need, 0), TIE_BREAK_CAP
@@ -230,6 +250,8 @@ def compute_block(
         same_city=same_city[order].astype(bool),
         same_sector=same_sector[order].astype(bool),
         complementary=complementary[order].astype(bool),
+        shared_events=shared_events[order].astype(np.int64),
+        latest_shared_event=latest_event[order].astype(np.int64),
     )
 
 
@@ -258,6 +280,8 @@ _SUGGESTION_COLUMNS = (
     "same_city",
     "same_sector",
     "complementary",
+    "shared_events",
+    "latest_shared_event_pk",
     "computed_at",
 )
 _SUGGESTION_ROW = np.dtype(
@@ -279,6 +303,10 @@ _SUGGESTION_ROW = np.dtype(
         ("sector", "u1"),
         ("l_complement", ">i4"),
         ("complement", "u1"),
+        ("l_events", ">i4"),
+        ("events", ">i4"),
+        ("l_latest", ">i4"),
+        ("latest", ">i8"),
         ("l_at", ">i4"),
         ("at", ">i8"),
     ]
@@ -297,6 +325,8 @@ def _binary_copy_payload(rows: Rows, now: datetime) -> bytes:
         (1, "city", rows.same_city),
         (1, "sector", rows.same_sector),
         (1, "complement", rows.complementary),
+        (4, "events", rows.shared_events),
+        (8, "latest", rows.latest_shared_event),
     ):
         table[f"l_{field}"] = length
         table[field] = values
@@ -344,9 +374,11 @@ def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None 
                     same_city=bool(ci),
                     same_sector=bool(se),
                     complementary=bool(co),
+                    shared_events=int(ev),
+                    latest_shared_event_pk=int(la),
                     computed_at=now,
                 )
-                for u, c, r, m, s, ci, se, co in zip(
+                for u, c, r, m, s, ci, se, co, ev, la in zip(
                     rows.user,
                     rows.candidate,
                     rows.rank,
@@ -355,6 +387,8 @@ def write(user_ids: np.ndarray, rows: Rows, *, id_range: tuple[int, int] | None 
                     rows.same_city,
                     rows.same_sector,
                     rows.complementary,
+                    rows.shared_events,
+                    rows.latest_shared_event,
                     strict=True,
                 )
             ],
@@ -380,7 +414,9 @@ def refresh_for(user_ids: Iterable[int], *, finish_claim: str = "") -> int:
         if len(ids) > FULL_GRAPH_ABOVE:
             # A hub's connections reach most of the graph: one binary COPY of all of it is
             # cheaper than fetching their neighbourhoods.
-            graph = load_full_graph(extra_ids=np.concatenate([ids, co_member_ids(ids)]))
+            graph = load_full_graph(
+                extra_ids=np.concatenate([ids, co_member_ids(ids), co_attendee_ids(ids)])
+            )
             side = load_side_data(graph, full=True)
         else:
             graph = load_graph_around(ids)
@@ -416,11 +452,15 @@ def _pair_scores(candidate: int, viewers: np.ndarray) -> "PairScores":
     same_city = (side.own_city[sat] == side.city[sc]) & (side.city[sc] != 0)
     same_sector = (side.sector[sat] == side.sector[sc]) & (side.sector[sc] != 0)
     complementary = (column(side.needs, side.offers) + column(side.offers, side.needs)) > 0
+    co_member = co_member + column(side.attended_small, side.attended_small)
+    shared_events, latest_event = shared_meetups(
+        side.attended, side.event_ids, sat, np.full(len(sat), sc)
+    )
     excluded = np.isin(viewers, np.fromiter(excluded_viewers(candidate, viewers), np.int64))
     eligible = ~connected & ~excluded & ((mutual > 0) | (co_member > 0)) & ~side.inactive[sc]
     return PairScores(
         eligible, mutual.astype(np.int64), shared.astype(np.int64), same_city, same_sector,
-        complementary,
+        complementary, shared_events, latest_event,
     )  # fmt: skip
 
 
@@ -434,6 +474,8 @@ class PairScores:
     same_city: np.ndarray
     same_sector: np.ndarray
     complementary: np.ndarray
+    shared_events: np.ndarray
+    latest_event: np.ndarray
 
     def row(self, i: int) -> tuple | None:
         if not self.eligible[i]:
@@ -441,6 +483,7 @@ class PairScores:
         return (
             int(self.mutual[i]), int(self.shared[i]), bool(self.same_city[i]),
             bool(self.same_sector[i]), bool(self.complementary[i]),
+            int(self.shared_events[i]), int(self.latest_event[i]),
         )  # fmt: skip
 
 
@@ -488,13 +531,14 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
         last_id = np.zeros(len(viewers), dtype=np.int64)
         last_mutual[at[last]] = stored["mutual"][last]
         last_tie[at[last]] = tie_break_score(
-            stored["shared"][last], stored["city"][last], stored["sector"][last],
-            stored["complement"][last],
+            stored["events"][last], stored["shared"][last], stored["city"][last],
+            stored["sector"][last], stored["complement"][last],
         )  # fmt: skip
         last_id[at[last]] = stored["candidate"][last]
         new_tie = tie_break_score(
-            scores.shared, scores.same_city, scores.same_sector, scores.complementary
-        )
+            scores.shared_events, scores.shared, scores.same_city, scores.same_sector,
+            scores.complementary,
+        )  # fmt: skip
         beats_last = (scores.mutual > last_mutual) | (
             (scores.mutual == last_mutual)
             & ((new_tie > last_tie) | ((new_tie == last_tie) & (candidate < last_id)))
@@ -509,7 +553,8 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
                 stored["candidate"][part].tolist(), stored["mutual"][part].tolist(),
                 stored["shared"][part].tolist(), stored["city"][part].astype(bool).tolist(),
                 stored["sector"][part].astype(bool).tolist(),
-                stored["complement"][part].astype(bool).tolist(), strict=True,
+                stored["complement"][part].astype(bool).tolist(),
+                stored["events"][part].tolist(), stored["latest"][part].tolist(), strict=True,
             ))  # fmt: skip
             merged = merge_one(rows, candidate, scores.row(i), k)
             if merged is None:
@@ -521,8 +566,8 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
             flat = [(v, rank, *row) for v in ids.tolist()
                     for rank, row in enumerate(changed[v], start=1)]  # fmt: skip
             # Columns of the new rows (none when every changed list became empty).
-            columns = [np.asarray(c) for c in zip(*flat, strict=True)] or [np.empty(0)] * 8
-            user, rank, cand, mutual, shared, city, sector, complement = columns
+            columns = [np.asarray(c) for c in zip(*flat, strict=True)] or [np.empty(0)] * 10
+            user, rank, cand, mutual, shared, city, sector, complement, events, latest = columns
             write(
                 ids,
                 Rows(
@@ -534,6 +579,8 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
                     same_city=city.astype(bool),
                     same_sector=sector.astype(bool),
                     complementary=complement.astype(bool),
+                    shared_events=events.astype(np.int64),
+                    latest_shared_event=latest.astype(np.int64),
                 ),
             )
         if unknown:
@@ -543,26 +590,31 @@ def rescore_candidate(candidate: int, viewers: Iterable[int]) -> tuple[int, int]
 
 _STORED_ROW = np.dtype(
     [("user", ">i8"), ("candidate", ">i8"), ("mutual", ">i4"), ("shared", ">i4"),
-     ("flags", ">i4")]
+     ("flags", ">i4"), ("events", ">i4"), ("latest", ">i8")]
 )  # fmt: skip
 _STORED_PACKED = (
     "int8send(user_id) || int8send(candidate_id) || int4send(mutual_count::int4) || "
     "int4send(shared_groups::int4) || int4send(same_city::int4 + 2 * same_sector::int4 "
-    "+ 4 * complementary::int4)"
+    "+ 4 * complementary::int4) || int4send(shared_events::int4) || "
+    "int8send(latest_shared_event_pk::int8)"
 )
 
 
 def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
     """The viewers' stored rows, ordered by viewer and rank, as arrays (on PostgreSQL packed
     in one value: a hub's 5,000 connections hold 150,000 rows)."""
-    names = ("user", "candidate", "mutual", "shared", "city", "sector", "complement")
+    names = (
+        "user", "candidate", "mutual", "shared", "city", "sector", "complement", "events",
+        "latest",
+    )  # fmt: skip
     parts = []
     for start in range(0, len(viewers), 10000):
         fragment, params = in_list(viewers[start : start + 10000])
         # Only in_list's %s placeholders are interpolated, never a value.
         sql = (
             "SELECT user_id, candidate_id, mutual_count, shared_groups, same_city, "  # nosec B608
-            f"same_sector, complementary, rank FROM connections_suggestion "
+            "same_sector, complementary, shared_events, latest_shared_event_pk, rank "
+            "FROM connections_suggestion "
             f"WHERE user_id {fragment} ORDER BY user_id, rank"
         )
         if is_postgres():
@@ -577,6 +629,8 @@ def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
                     "city": flags & 1,
                     "sector": (flags >> 1) & 1,
                     "complement": (flags >> 2) & 1,
+                    "events": table["events"].astype(np.int64),
+                    "latest": table["latest"].astype(np.int64),
                 }
             )
         else:
@@ -588,16 +642,17 @@ def _stored_lists(viewers: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _rank_key(row: tuple) -> tuple:
-    candidate, mutual, shared, same_city, same_sector, complementary = row
-    tie_break = int(tie_break_score(shared, same_city, same_sector, complementary))
+    candidate, mutual, shared, same_city, same_sector, complementary, events, _latest = row
+    tie_break = int(tie_break_score(events, shared, same_city, same_sector, complementary))
     return (-mutual, -tie_break, candidate)
 
 
 def merge_one(rows: list[tuple], candidate: int, score: tuple | None, k: int):
-    """A viewer's stored list (rows of candidate, mutual, shared, city, sector, complementary
-    in rank order) with candidate's row replaced by score (None: no longer a candidate).
-    None when the result cannot be known from the list alone: it was full and the candidate
-    left it or fell past its last place, so someone not stored may belong in it now."""
+    """A viewer's stored list (rows of candidate, mutual, shared, city, sector, complementary,
+    shared meetups, latest shared meetup, in rank order) with candidate's row replaced by
+    score (None: no longer a candidate). None when the result cannot be known from the list
+    alone: it was full and the candidate left it or fell past its last place, so someone not
+    stored may belong in it now."""
     others = [row for row in rows if row[0] != candidate]
     held = len(others) < len(rows)
     new = None if score is None else (candidate, *score)
@@ -688,7 +743,9 @@ def lists_a_candidate_change_can_move(user_id: int, group_id: int | None = None)
     index = int(np.searchsorted(graph.ids, user_id))
     two_hop = (graph.adjacency[index] @ graph.adjacency).tocsr()
     mutual = dict(zip(graph.ids[two_hop.indices].tolist(), two_hop.data.tolist(), strict=True))
-    potential = set(mutual) | set(co_member_ids(np.asarray([user_id])).tolist())
+    around = np.asarray([user_id])
+    potential = set(mutual) | set(co_member_ids(around).tolist())
+    potential |= set(co_attendee_ids(around).tolist())
     neighbours = graph.ids[graph.adjacency[index].indices].tolist()
     potential -= {user_id, *neighbours}
     holders = Suggestion.objects.filter(candidate_id=user_id)

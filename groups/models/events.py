@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,11 @@ TIMEZONE_CHOICES = [
         "America/New_York", "UTC",
     )
 ]  # fmt: skip
+
+
+# Sent (event=, user_ids=) after members were marked present or absent, inside the
+# transaction: the suggestions engine (a higher layer) listens, as it does to memberships.
+attendance_changed = Signal()
 
 
 def new_checkin_code() -> str:
@@ -237,6 +243,12 @@ class Event(models.Model):
             if not event.is_active or event.is_past:
                 raise GroupActionError(_("This event no longer takes replies."))
             rsvp, _created = Rsvp.objects.select_for_update().get_or_create(event=event, user=user)
+            if rsvp.attended_at is not None and answer != Rsvp.Answer.GOING:
+                # Present is a fact about the evening, not a reply (people you met and people
+                # you may know read it): only the organiser's attendance list undoes it.
+                raise GroupActionError(
+                    _("You are marked present at this event: ask the organiser to change it.")
+                )
             was_going = rsvp.answer == Rsvp.Answer.GOING
             if answer == Rsvp.Answer.GOING:
                 if was_going or rsvp.answer == Rsvp.Answer.WAITLIST:
@@ -398,16 +410,29 @@ class Event(models.Model):
             raise GroupActionError(_("Check-in is open from an hour before the start."))
         if not secrets.compare_digest(code.strip().upper(), self.checkin_code):
             raise GroupActionError(_("That is not this event's check-in code."))
-        return bool(
-            self.rsvps.filter(user=user, answer=Rsvp.Answer.GOING, attended_at__isnull=True).update(
-                attended_at=timezone.now()
-            )
-        )
+        with transaction.atomic():
+            checked_in = self.rsvps.filter(
+                user=user, answer=Rsvp.Answer.GOING, attended_at__isnull=True
+            ).update(attended_at=timezone.now())
+            if checked_in:
+                attendance_changed.send(Event, event=self, user_ids=[user.pk])
+        return bool(checked_in)
 
     def mark_attended(self, user_ids, *, present: bool = True) -> int:
-        """The organiser ticks who was there (only members who were going)."""
-        going = self.rsvps.filter(user_id__in=user_ids, answer=Rsvp.Answer.GOING)
-        return going.update(attended_at=timezone.now() if present else None)
+        """The organiser ticks who was there, or unticks them (only members who were going).
+        Returns how many changed; those already as asked keep their check-in time."""
+        user_ids = list(user_ids)
+        going = self.rsvps.filter(
+            user_id__in=user_ids, answer=Rsvp.Answer.GOING, attended_at__isnull=present
+        )
+        with transaction.atomic():
+            changed = list(going.select_for_update().values_list("user_id", flat=True))
+            if changed:
+                going.filter(user_id__in=changed).update(
+                    attended_at=timezone.now() if present else None
+                )
+                attendance_changed.send(Event, event=self, user_ids=changed)
+        return len(changed)
 
     def people_met_by(self, user):
         """Other attendees marked present, for an attendee who was marked present too."""

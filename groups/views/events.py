@@ -259,7 +259,7 @@ def event_attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         going = set(event.attendees().values_list("user_id", flat=True))
         with transaction.atomic():
             event.mark_attended(present, present=True)
-            event.rsvps.filter(user_id__in=going - present).update(attended_at=None)
+            event.mark_attended(going - present, present=False)
         messages.success(request, _("Attendance saved."))
         return redirect(reverse("groups:event_attendance", args=[event.group.slug, event.pk]))
     attendees = list(event.attendees().select_related("user").order_by("user__display_name"))

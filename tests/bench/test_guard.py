@@ -31,7 +31,7 @@ def test_a_benchmark_database_is_accepted(name):
     refuse_unless_bench_database({"ENGINE": POSTGRES, "NAME": name})
 
 
-@pytest.mark.parametrize("module", ["bench.directory", "bench.suggestions"])
+@pytest.mark.parametrize("module", ["bench.directory", "bench.suggestions", "bench.coattendance"])
 def test_each_benchmark_exits_with_an_error_before_touching_another_database(module):
     # No server is needed: the name is checked before any connection is made.
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}} | {

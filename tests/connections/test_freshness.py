@@ -139,11 +139,12 @@ def test_an_accept_rescores_the_pair_in_the_connections_lists(
     assert not StaleSuggestions.objects.exists()
 
 
-# merge_one: a viewer's list of (candidate, mutual, shared, city, sector, complementary)
+# merge_one: a viewer's list of (candidate, mutual, shared, city, sector, complementary,
+# shared meetups, latest shared meetup)
 
 
-def row(candidate, mutual, shared=0):
-    return (candidate, mutual, shared, False, False, False)
+def row(candidate, mutual, shared=0, events=0):
+    return (candidate, mutual, shared, False, False, False, events, 7 if events else 0)
 
 
 FULL = [row(1, 5), row(2, 4), row(3, 3)]

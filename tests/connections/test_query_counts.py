@@ -83,3 +83,50 @@ def test_connect_form_queries(
         response = dave_client.get(f"/rete/persone/{erin.pk}/connetti/")
 
     assert response.status_code == 200
+
+
+@pytest.fixture
+def shared_meetups(dave, alice, closed_group, open_group):
+    """Every suggestion's latest shared meetup: half in the closed group dave is not in
+    (never named to him), half in the open group."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.models import Event
+
+    starts = timezone.now() - timedelta(days=3)
+    meetups = [
+        Event.objects.create(
+            group=group, organiser=alice, title=f"Incontro {group.slug}", format="online",
+            online_url="https://meet.example.com/x", starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+        )
+        for group in (closed_group, open_group)
+    ]  # fmt: skip
+
+    def attach() -> None:
+        for i, suggestion in enumerate(Suggestion.objects.filter(user=dave).order_by("rank")):
+            suggestion.shared_events = 2
+            suggestion.latest_shared_event_pk = meetups[i % 2].pk
+            suggestion.save(update_fields=["shared_events", "latest_shared_event_pk"])
+
+    return attach
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_suggestions_with_shared_meetups_cost_one_query_more(
+    dave_client, dave, password_hash, size, shared_meetups, django_assert_num_queries
+):
+    fill(dave, size, password_hash)
+    shared_meetups()
+    # as above, plus the titles of the meetups dave may read
+    with django_assert_num_queries(7):
+        response = dave_client.get("/rete/?part=suggestions", HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert html.count('data-testid="suggestion"') == min(size, 20)
+    named = html.count("Eravate presenti a “Incontro social-media-manager” e a 1 altro incontro")
+    assert named == min(size // 2, 10)
+    assert html.count("Eravate presenti a 2 incontri") == min(size - size // 2, 10)
+    assert "Incontro copywriter-italia" not in html

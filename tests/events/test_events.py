@@ -157,6 +157,19 @@ def test_check_in_needs_the_code_and_the_time(meetup, bob):
     assert Rsvp.objects.get(event=meetup, user=bob).attended_at is not None
 
 
+def test_a_member_checked_in_cannot_reply_not_going_during_the_event(meetup, bob, logged_in):
+    meetup.rsvp(bob, "going")
+    with time_machine.travel(meetup.starts_at + timedelta(minutes=10), tick=False):
+        assert meetup.check_in(bob, meetup.checkin_code)
+        with pytest.raises(GroupActionError):
+            meetup.rsvp(bob, "no")
+        url = reverse("groups:event_rsvp", args=[meetup.group.slug, meetup.pk])
+        response = logged_in(bob).post(url, {"answer": "no"})
+    assert response.status_code in (200, 302)  # a message, never a 500
+    rsvp = Rsvp.objects.get(event=meetup, user=bob)
+    assert (rsvp.answer, rsvp.attended_at is not None) == ("going", True)
+
+
 def test_people_you_met_only_for_attendees_marked_present(meetup, bob, moderator, alice, logged_in):
     for person in (alice, bob, moderator):
         meetup.rsvp(person, "going")
