@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from connections.models import ConnectionRequest
 from groups.models import Event, Rsvp
+from profiles import gazetteer
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +52,25 @@ def test_a_meetup_from_creation_to_people_you_met(
     screenshot(page, "meetups-01-event-desktop")
 
     # Eight more go (the organiser holds one seat): one seat is left.
+    people = []
     for number in range(8):
         person = make_user(f"socio{number}@example.com", f"Socio {number}")
         closed_group.add_member(person)
         event.rsvp(person, Rsvp.Answer.GOING)
+        people.append(person)
 
-    # Bob, on his phone, takes the last seat without a reload.
+    # Bob lives in Monza: on his phone's home the meetup is among the upcoming events.
+    monza = gazetteer.find("Monza")
+    profile = bob.profile
+    profile.geoname_id, profile.city, profile.region = monza.geoname_id, monza.name, monza.region
+    profile.latitude, profile.longitude, profile.country = monza.latitude, monza.longitude, "IT"
+    profile.save()
     phone = phone_page
     log_in(phone, base, bob.email)
+    expect(phone.locator("[data-testid=home-events]")).to_contain_text(
+        "Aperitivo dei copywriter", timeout=30_000
+    )
+    # He takes the last seat without a reload.
     phone.goto(f"{base}{event.get_absolute_url()}")
     expect(phone.locator("[data-testid=event-seats]")).to_contain_text("resta 1 posto")
     phone.click("[data-testid=rsvp-going]")
@@ -94,20 +106,35 @@ def test_a_meetup_from_creation_to_people_you_met(
     expect(page.locator("[data-testid=checkin-code]")).to_have_text(event.checkin_code)
     page.check(f"input[name=present][value='{erin.pk}']")
     page.check(f"input[name=present][value='{moderator.pk}']")
+    page.check(f"input[name=present][value='{people[0].pk}']")
     page.click("[data-testid=attendance-save]")
     expect(page.locator(".messages")).to_contain_text("Presenze salvate")
 
     # Erin sees who she met and connects, with a message naming the event.
     erin_page.goto(f"{base}{event.get_absolute_url()}")
     erin_page.click("[data-testid=people-met-link]")
-    expect(erin_page.locator("[data-testid=person-met]")).to_have_count(1)
-    expect(erin_page.locator("[data-testid=person-met]")).to_contain_text(moderator.name)
+    met = erin_page.locator("[data-testid=person-met]")
+    expect(met).to_have_count(2)
+    expect(met.filter(has_text=moderator.name)).to_have_count(1)
+    expect(met.filter(has_text=people[0].name)).to_have_count(1)
     screenshot(erin_page, "meetups-03-people-you-met-desktop")
-    erin_page.click("[data-testid=connect-met]")
+    met.filter(has_text=moderator.name).locator("[data-testid=connect-met]").click()
     message = erin_page.locator("[data-testid=request-message]")
     expect(message).to_have_value(re.compile("Aperitivo dei copywriter"))
     erin_page.click("[data-testid=send-request]")
     expect(erin_page.locator("body")).to_contain_text("Richiesta inviata")
     assert ConnectionRequest.objects.filter(sender=erin, recipient=moderator).exists()
+
+    # A third attendee finds Erin among people they may know, explained by the meetup.
+    third = page.context.browser.new_context(locale="it-IT")
+    third_page = third.new_page()
+    log_in(third_page, base, people[0].email)
+    third_page.goto(f"{base}/rete/")
+    card = third_page.locator(f"#suggestion-{erin.pk}")
+    expect(card.locator("[data-testid=explanation]")).to_contain_text(
+        "Eravate presenti a “Aperitivo dei copywriter”"
+    )
+    screenshot(third_page, "meetups-04-you-were-both-at-desktop")
     assert page.console_errors == [] and phone.console_errors == []
+    third.close()
     erin_context.close()
