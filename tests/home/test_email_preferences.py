@@ -27,6 +27,8 @@ def test_defaults_are_immediate_requests_daily_answers_weekly_questions(bob):
         "requests": "immediately",
         "answers": "daily",
         "questions": "weekly",
+        "events": "immediately",
+        "messages": "immediately",
     }
 
 
@@ -39,10 +41,13 @@ def test_the_preferences_page_saves_each_kind_and_the_time_zone(bob_client, bob)
             "kind_requests": "daily",
             "kind_answers": "off",
             "kind_questions": "weekly",
+            "kind_events": "off",
+            "kind_messages": "daily",
             "timezone": "America/New_York",
         },
     )
     assert response.status_code == 302
+    assert EmailPreference.all_for(bob)["messages"] == "daily"
     assert EmailPreference.all_for(bob)["answers"] == "off"
     assert EmailPreference.all_for(bob)["requests"] == "daily"
     bob.refresh_from_db()
