@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,5 +82,8 @@ def log_in(password):
         page.fill("#id_password", password)
         page.click("main form button[type=submit]")
         page.wait_for_url(f"{base_url}/")
+        # The member's home fills its blocks one after another: let them land, so that the
+        # test's next request never races them on the test server's one SQLite database.
+        expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
 
     return log_in

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +31,13 @@ def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screen
     with page.expect_navigation():
         page.click("[data-testid=first-visit-skip]")
     assert page.url == f"{live_server.url}/"
+    # The home fills its blocks one after another: let them land before logging out, so the
+    # logout never races a block's request on the test server's one SQLite database.
+    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
     page.click("nav summary")
     with page.expect_navigation():
         page.click("[data-testid=logout]")
+    expect(page.locator("[data-testid=logout]")).to_have_count(0)
     assert page.locator("[data-testid=welcome]").count() == 0
 
     page.goto(f"{live_server.url}/accounts/login/")
@@ -51,9 +56,11 @@ def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screen
     assert page.inner_text("[data-testid=welcome]") == "Hi, good to see you"
     screenshot(page, "04-home-en")
 
+    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
     page.click("nav summary")
     with page.expect_navigation():
         page.click("[data-testid=logout]")
+    expect(page.locator("[data-testid=logout]")).to_have_count(0)
     assert page.locator("[data-testid=welcome]").count() == 0
     assert page.get_by_role("link", name="Log in").first.is_visible()
     assert page.console_errors == []
