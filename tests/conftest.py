@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from config.celery import app as celery_app
 from profiles import gazetteer
@@ -60,6 +61,16 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. LocaleMiddleware activates the language of
+    each request in the thread and leaves it there: a test client's English request must not
+    decide the language of whatever the next test on that worker renders outside a request."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
