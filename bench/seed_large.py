@@ -97,10 +97,34 @@ def sentence(rng: np.random.Generator, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS, rng.integers(low, high)))
 
 
+def column_defaults(table: str, columns: tuple[str, ...]) -> dict[str, object]:
+    """The model defaults of the NOT NULL columns a COPY leaves out: Django keeps defaults in
+    Python, so a field added later (a suspension reason, a setting) would otherwise break the
+    seed with a not-null violation."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import NOT_PROVIDED
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    given = {column.strip('"') for column in columns}
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        if field.column in given or field.null or field.primary_key:
+            continue
+        if field.default is not NOT_PROVIDED:
+            defaults[f'"{field.column}"'] = field.get_db_prep_save(field.get_default(), connection)
+        elif field.empty_strings_allowed and field.blank:
+            defaults[f'"{field.column}"'] = ""
+    return defaults
+
+
 def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    extra = column_defaults(table, columns)
+    names = (*columns, *extra)
+    tail = tuple(extra.values())
+    with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *tail))
 
 
 def main(argv: list[str]) -> None:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from groups.models import Membership
+from groups.models.reports import CONVERSATION, MESSAGE, report_to_staff
 from profiles.models import (
     Block,
     EmailFrequency,
@@ -38,6 +39,8 @@ from profiles.models import (
 logger = logging.getLogger(__name__)
 
 MESSAGE_MAX = 2000
+# A reported conversation carries its latest messages to staff, and no more.
+REPORTED_MESSAGES = 20
 EDIT_WINDOW = timedelta(minutes=10)
 UNREAD_EMAIL_AFTER = timedelta(minutes=15)
 STREAM_TOKEN_SALT = "connections.talk-stream"
@@ -611,6 +614,63 @@ def unread_count_subquery(user_ref="user_id"):
         .values("conversation_id")
         .annotate(n=models.Count("pk"))
         .values("n")[:1]
+    )
+
+
+# Reports to staff ---------------------------------------------------------------------------
+
+
+def evidence_of(messages) -> list[dict]:
+    """The messages as a report carries them: copied, so staff read them without reading the
+    conversation, and they stay as reported."""
+    return [
+        {
+            "id": message.pk,
+            "sender_id": message.sender_id,
+            "sender": message.sender.name if message.sender_id else "",
+            "sent_at": message.created_at.isoformat(),
+            "body": message.body,
+        }
+        for message in messages
+        if not message.is_deleted
+    ]
+
+
+def report_message(user, message: "Message", *, reason: str, note: str = ""):
+    """Report one message the other member sent; staff get the message, nothing around it."""
+    if message.sender_id is None or message.sender_id == user.pk or message.is_deleted:
+        raise ConversationError(_("Only a message the other member sent can be reported."))
+    return report_to_staff(
+        user,
+        message.sender,
+        target_type=MESSAGE,
+        target_id=message.pk,
+        reason=reason,
+        note=note,
+        evidence=evidence_of([message]),
+    )
+
+
+def report_conversation(user, conversation: Conversation, *, reason: str, note: str = ""):
+    """Report the conversation: its latest REPORTED_MESSAGES messages go to staff with it."""
+    other_id = conversation.other_id(user.pk)
+    other = User.objects.filter(pk=other_id).first() if other_id else None
+    if other is None:
+        raise ConversationError(_("The other member left Gilda."))
+    latest = (
+        Message.objects.filter(conversation=conversation, deleted_at__isnull=True)
+        .exclude(sender=None)
+        .select_related("sender")
+        .order_by("-pk")[:REPORTED_MESSAGES]
+    )
+    return report_to_staff(
+        user,
+        other,
+        target_type=CONVERSATION,
+        target_id=conversation.pk,
+        reason=reason,
+        note=note,
+        evidence=evidence_of(reversed(list(latest))),
     )
 
 

@@ -27,4 +27,10 @@ urlpatterns = [
     path("messaggi/<id:pk>/azione/", talk.conversation_action, name="conversation_action"),
     path("messaggi/<id:pk>/m/<id:message_id>/modifica/", talk.edit_message, name="edit_message"),
     path("messaggi/<id:pk>/m/<id:message_id>/elimina/", talk.delete_message, name="delete_message"),
+    path(
+        "messaggi/<id:pk>/m/<id:message_id>/segnala/",
+        talk.report_one_message,
+        name="report_message",
+    ),
+    path("messaggi/<id:pk>/segnala/", talk.report_whole_conversation, name="report_conversation"),
 ]

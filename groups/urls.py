@@ -51,4 +51,5 @@ urlpatterns = [
     path("<slug:slug>/eventi/<id:pk>/check-in/", views.event_checkin, name="event_checkin"),
     path("<slug:slug>/eventi/<id:pk>/persone/", views.event_people, name="event_people"),
     path("<slug:slug>/eventi/<id:pk>/evento.ics", views.event_ics, name="event_ics"),
+    path("<slug:slug>/eventi/<id:pk>/segnala/", views.report_event_view, name="report_event"),
 ]

@@ -25,9 +25,14 @@ from connections.conversations import (
     MessagingSettings,
     Participant,
     may_write,
+    report_conversation,
+    report_message,
     unread_count_subquery,
 )
 from connections.models import Conversation
+from groups.models import GroupActionError
+from groups.views.reports import report_form_response
+from profiles.forms import ReportForm
 from profiles.models import User
 
 INBOX_TEMPLATE = "connections/inbox.html"
@@ -368,6 +373,50 @@ def delete_message(request: HttpRequest, pk: int, message_id: int) -> HttpRespon
     message.delete_for_both(request.user)
     messages.success(request, _("Message deleted for both of you."))
     return redirect(side.conversation.get_absolute_url())
+
+
+# Reports to staff -------------------------------------------------------------------------------
+
+
+def _report(request: HttpRequest, side: Participant, item, file, back: str) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+
+    def filed(reason, note):
+        try:
+            file(request.user, item, reason=reason, note=note)
+        except ConversationError as refused:
+            raise GroupActionError(str(refused)) from refused
+
+    context = {"file": filed, "back": back, "to_staff": True}
+    return report_form_response(request, form, context, item, done_url=back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_one_message(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    side = get_side_for_member(request, pk)
+    message = get_object_or_404(
+        Message.objects.filter(conversation_id=side.conversation_id).select_related("sender"),
+        pk=message_id,
+    )
+    if message.sender_id is None or message.sender_id == request.user.pk:
+        raise PermissionDenied
+    back = side.conversation.get_absolute_url() + f"#message-{message.pk}"
+    if message.is_deleted:
+        messages.info(request, _("This message was deleted."))
+        return redirect(back)
+    return _report(request, side, message, report_message, back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_whole_conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    side = get_side_for_member(request, pk)
+    if side.other_id is None:
+        raise PermissionDenied
+    item = side.conversation
+    item.name = side.other.name  # what the form shows: who is reported
+    return _report(request, side, item, report_conversation, item.get_absolute_url())
 
 
 # Writing to a member ---------------------------------------------------------------------------

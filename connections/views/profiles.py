@@ -239,5 +239,5 @@ def report_member(request: HttpRequest, pk: int) -> HttpResponse:
     def file(reason, note):
         report_member_to_staff(request.user, member, reason=reason, note=note)
 
-    context = {"group": None, "file": file, "back": member.get_absolute_url()}
+    context = {"group": None, "file": file, "back": member.get_absolute_url(), "to_staff": True}
     return report_form_response(request, form, context, member, done_url=member.get_absolute_url())

@@ -1,19 +1,24 @@
-"""Reports that act: filing a report on a question, answer, comment or profile, hiding content
-after enough distinct reporters, telling the moderators, the review queue and its decisions.
+"""Reports that act: filing a report on a question, answer, comment, event or profile, hiding
+content after enough distinct reporters, telling the moderators, the review queue and its
+decisions.
 
-The report rows are profiles.Report (one table for every reportable thing, so a new kind,
-such as a private message, only needs an entry in REVIEWABLE and a decide branch). Content
-reports are reviewed by the group's moderators (scope "group:<id>"), profile reports by
-staff (scope "").
+The report rows are profiles.Report (one table for every reportable thing, so a new kind only
+needs an entry in URL_KINDS, load_target and a decide branch). Group content and events are
+reviewed by the group's moderators (scope "group:<id>"); profiles and private messages by
+staff (scope ""). The layer above (connections) files its message reports as MEMBER_KINDS:
+the card shows the member reported and the messages copied into the report, never the
+conversation itself.
 """
 
 from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from groups.models.events import Event
 from groups.models.groups import Group, GroupActionError, Membership, Seat
 from groups.models.moderation import ModerationLog
 from groups.models.qa import Post
@@ -24,8 +29,20 @@ from profiles.models.trust import FULL_WEIGHT, HALF_WEIGHT, hide_threshold
 POST = "groups.post"
 COMMENT = "groups.comment"
 PROFILE = "profiles.user"
+EVENT = "groups.event"
+MESSAGE = "connections.message"
+CONVERSATION = "connections.conversation"
+# Reviewed by staff, about a member: the card shows the member and the attached evidence.
+MEMBER_KINDS = {PROFILE, MESSAGE, CONVERSATION}
 # The URL word of each reviewable kind (/gruppi/segnalazioni/<word>/<id>/).
-URL_KINDS = {"post": POST, "commento": COMMENT, "profilo": PROFILE}
+URL_KINDS = {
+    "post": POST,
+    "commento": COMMENT,
+    "profilo": PROFILE,
+    "evento": EVENT,
+    "messaggio": MESSAGE,
+    "conversazione": CONVERSATION,
+}
 KIND_WORDS = {kind: word for word, kind in URL_KINDS.items()}
 
 
@@ -36,10 +53,20 @@ class Decision:
     SUSPEND = "suspend"
     CHOICES = [
         (KEEP, _("Keep it (show it again)")),
-        (REMOVE, _("Remove it")),
+        (REMOVE, _("Remove it (an event: cancel it)")),
         (BAN, _("Remove it and ban the author from the group")),
         (SUSPEND, _("Remove it and suspend the author (staff)")),
     ]
+
+
+def owner_id_of(item) -> int | None:
+    """Who a reported thing belongs to: a post's or comment's author, an event's organiser,
+    the member themselves."""
+    if isinstance(item, Event):
+        return item.organiser_id
+    if isinstance(item, User):
+        return item.pk
+    return item.author_id
 
 
 def target_type_of(item) -> str:
@@ -47,6 +74,8 @@ def target_type_of(item) -> str:
         return POST
     if isinstance(item, Comment):
         return COMMENT
+    if isinstance(item, Event):
+        return EVENT
     raise TypeError(f"not reportable: {item!r}")
 
 
@@ -126,24 +155,68 @@ def _hide(item, group: Group) -> bool:
     return bool(hidden)
 
 
-def report_member(user, member, *, reason: str, note: str = "") -> Report:
-    """Report a profile to staff."""
-    if member.pk == user.pk:
-        raise GroupActionError(_("You cannot report yourself."))
+def report_event(event: Event, user, *, reason: str, note: str = "", seat=None) -> Report:
+    """Report an event to its group's moderators (anyone who may take part but its organiser).
+    Events are not hidden by reports: a moderator decides, and cancelling tells attendees."""
+    if event.organiser_id == user.pk:
+        raise GroupActionError(_("You cannot report your own event."))
+    Post._participant(event.group, user, seat)
     with transaction.atomic():
         report, created = Report.file(
             user,
-            target_type=PROFILE,
-            target_id=member.pk,
+            target_type=EVENT,
+            target_id=event.pk,
+            target_owner_id=event.organiser_id,
+            scope=event.group.notification_scope,
+            reason=reason,
+            note=note,
+            weight=reporter_weight(user),
+        )
+        if created and Report.objects.open().about(EVENT, event.pk).count() == 1:
+            OutboxTask.enqueue(
+                "groups.tasks.notify_moderators_of_report", EVENT, event.pk, "reported"
+            )
+    return report
+
+
+def report_to_staff(
+    user,
+    member,
+    *,
+    target_type: str = PROFILE,
+    target_id: int | None = None,
+    reason: str,
+    note: str = "",
+    evidence: list[dict] | None = None,
+) -> Report:
+    """Report a member to staff: their profile, or (from the layer above) private messages,
+    copied into the report as evidence."""
+    if member.pk == user.pk:
+        raise GroupActionError(_("You cannot report yourself."))
+    assert target_type in MEMBER_KINDS, target_type
+    target_id = member.pk if target_id is None else target_id
+    with transaction.atomic():
+        report, created = Report.file(
+            user,
+            target_type=target_type,
+            target_id=target_id,
             target_owner_id=member.pk,
             scope="",
             reason=reason,
             note=note,
             weight=reporter_weight(user),
+            evidence=evidence,
         )
-        if created and Report.objects.open().about(PROFILE, member.pk).count() == 1:
-            OutboxTask.enqueue("groups.tasks.notify_moderators_of_report", PROFILE, member.pk, "")
+        if created and Report.objects.open().about(target_type, target_id).count() == 1:
+            OutboxTask.enqueue(
+                "groups.tasks.notify_moderators_of_report", target_type, target_id, ""
+            )
     return report
+
+
+def report_member(user, member, *, reason: str, note: str = "") -> Report:
+    """Report a profile to staff."""
+    return report_to_staff(user, member, reason=reason, note=note)
 
 
 def load_target(target_type: str, target_id: int):
@@ -154,13 +227,23 @@ def load_target(target_type: str, target_id: int):
         )
     if target_type == COMMENT:
         return Comment.objects.select_related("post__group", "author").filter(pk=target_id).first()
+    if target_type == EVENT:
+        return Event.objects.select_related("group", "organiser").filter(pk=target_id).first()
     if target_type == PROFILE:
         return User.objects.filter(pk=target_id).first()
+    if target_type in MEMBER_KINDS:
+        # Private messages: staff see the member and what the reports carry, nothing more.
+        owner = (
+            Report.objects.about(target_type, target_id)
+            .exclude(target_owner=None)
+            .values("target_owner_id")[:1]
+        )
+        return User.objects.filter(pk__in=owner).first()
     return None
 
 
 def group_of(item) -> Group | None:
-    if isinstance(item, Post):
+    if isinstance(item, (Post, Event)):
         return item.group
     if isinstance(item, Comment):
         return item.post.group
@@ -186,14 +269,19 @@ def notify_moderators_of_report(target_type: str, target_id: int, event: str) ->
     key = f"{target_type}:{target_id}:{cycle}:{event}"
     if group is None:
         reviewers = User.objects.filter(is_staff=True, is_active=True)
-        message = gettext_noop("A member's profile was reported: review it.")
+        if target_type == PROFILE:
+            message = gettext_noop("A member's profile was reported: review it.")
+        else:
+            message = gettext_noop("Private messages were reported: review them.")
         params, url, scope = {"report": key}, reverse("groups:review"), ""
     else:
         reviewers = User.objects.filter(
             memberships__group=group,
             memberships__role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
-        ).exclude(pk=item.author_id or 0)
-        if event == "hidden":
+        ).exclude(pk=owner_id_of(item) or 0)
+        if target_type == EVENT:
+            message = gettext_noop("An event in %(group)s was reported: review it.")
+        elif event == "hidden":
             message = gettext_noop(
                 "Content in %(group)s was hidden after several reports: review it."
             )
@@ -257,7 +345,7 @@ def cards_for(rows) -> list[dict]:
     """The queue's cards for a page of open_targets() rows, in a fixed number of queries:
     posts, comments, profiles, and the reasons (never the reporters)."""
     rows = list(rows)
-    ids = {POST: set(), COMMENT: set(), PROFILE: set()}
+    ids = {POST: set(), COMMENT: set(), PROFILE: set(), EVENT: set()}
     for row in rows:
         ids.setdefault(row["target_type"], set()).add(row["target_id"])
     items = {}
@@ -271,23 +359,39 @@ def cards_for(rows) -> list[dict]:
             pk__in=ids[COMMENT]
         ):
             items[COMMENT, comment.pk] = comment
-    if ids[PROFILE]:
-        for member in User.objects.filter(pk__in=ids[PROFILE]):
-            items[PROFILE, member.pk] = member
+    if ids[EVENT]:
+        for event in Event.objects.select_related("group", "organiser").filter(pk__in=ids[EVENT]):
+            items[EVENT, event.pk] = event
     reasons: dict[tuple, dict] = {}
     notes: dict[tuple, list] = {}
+    evidence: dict[tuple, dict] = {}
+    owners: dict[tuple, int] = {}
     if rows:
         wanted = Report.objects.open().filter(
             target_type__in=list(ids), target_id__in=[row["target_id"] for row in rows]
         )
-        for target_type, target_id, reason, note in wanted.values_list(
-            "target_type", "target_id", "reason", "note"
+        for target_type, target_id, reason, note, owner_id, attached in wanted.values_list(
+            "target_type", "target_id", "reason", "note", "target_owner_id", "evidence"
         ):
             key = (target_type, target_id)
             tally = reasons.setdefault(key, {})
             tally[reason] = tally.get(reason, 0) + 1
             if note:
                 notes.setdefault(key, []).append(note)
+            for message in attached or []:
+                sent_at = parse_datetime(str(message.get("sent_at") or ""))
+                evidence.setdefault(key, {})[message.get("id")] = {**message, "sent_at": sent_at}
+            if owner_id and target_type in MEMBER_KINDS - {PROFILE}:
+                owners[key] = owner_id
+    wanted_members = ids[PROFILE] | set(owners.values())
+    if wanted_members:
+        members = User.objects.in_bulk(wanted_members)
+        for pk in ids[PROFILE]:
+            if pk in members:
+                items[PROFILE, pk] = members[pk]
+        for key, owner_id in owners.items():
+            if owner_id in members:
+                items[key] = members[owner_id]
     labels = dict(Report.Reason.choices)
     cards = []
     for row in rows:
@@ -307,6 +411,10 @@ def cards_for(rows) -> list[dict]:
                     for reason, n in sorted(reasons.get(key, {}).items())
                 ],
                 "notes": notes.get(key, []),
+                "evidence": sorted(
+                    evidence.get(key, {}).values(), key=lambda message: message.get("id") or 0
+                ),
+                "about_member": row["target_type"] in MEMBER_KINDS,
             }
         )
     return cards
@@ -315,30 +423,48 @@ def cards_for(rows) -> list[dict]:
 # Decisions ----------------------------------------------------------------------------------
 
 
-def decide(target_type: str, item, decision: str, *, by, seat: Seat | None) -> bool:
+def decide(
+    target_type: str, item, decision: str, *, by, seat: Seat | None, target_id: int | None = None
+) -> bool:
     """Apply a reviewer's decision on a reported thing and close its reports; every decision
-    goes into the group's moderation log. False if another reviewer decided first."""
+    goes into the group's moderation log. False if another reviewer decided first.
+
+    `target_id` is the reported thing's id where `item` is not the thing itself (a message
+    report's item is the member who sent it)."""
     group = group_of(item)
     staff = by.is_staff
     if decision == Decision.SUSPEND and not staff:
         raise GroupActionError(_("Only staff can suspend a member."))
     if group is None and decision not in (Decision.KEEP, Decision.SUSPEND):
-        raise GroupActionError(_("Choose keep or suspend for a profile."))
+        raise GroupActionError(_("Choose keep or suspend for a member."))
     if group is not None and not (seat and seat.can_moderate):
         raise GroupActionError(_("Only the group's moderators review its reports."))
-    author = item if group is None else (item.author if item.author_id else None)
+    owner_id = owner_id_of(item)
+    if owner_id == by.pk:
+        raise GroupActionError(_("Reports about you are decided by someone else."))
+    if group is None:
+        author = item
+    elif isinstance(item, Event):
+        author = item.organiser if owner_id else None
+    else:
+        author = item.author if owner_id else None
     outcome = {
         Decision.KEEP: Report.Decision.KEPT,
         Decision.REMOVE: Report.Decision.REMOVED,
         Decision.BAN: Report.Decision.BANNED,
         Decision.SUSPEND: Report.Decision.SUSPENDED,
     }[decision]
+    target_id = item.pk if target_id is None else target_id
     with transaction.atomic():
-        if not Report.resolve_all(target_type, item.pk, by=by, decision=outcome):
+        if not Report.resolve_all(target_type, target_id, by=by, decision=outcome):
             return False
         if group is None:
             if decision == Decision.SUSPEND:
-                item.suspend(by=by, reason=str(_("Reported profile")))
+                reason = _("Reported profile") if target_type == PROFILE else _("Reported messages")
+                item.suspend(by=by, reason=str(reason))
+            return True
+        if isinstance(item, Event):
+            _decide_event(item, decision, group, by=by, organiser=author)
             return True
         if decision == Decision.KEEP:
             type(item).objects.filter(pk=item.pk).update(hidden_at=None)
@@ -355,3 +481,20 @@ def decide(target_type: str, item, decision: str, *, by, seat: Seat | None) -> b
             author.suspend(by=by, reason=str(_("Reported content removed")))
             group.log(by, ModerationLog.Action.SUSPEND, author)
     return True
+
+
+def _decide_event(event: Event, decision: str, group: Group, *, by, organiser) -> None:
+    """Keep: the reports are closed and logged. Remove: the event is cancelled, and everyone
+    who replied is told. Ban or suspend: cancelled too, and the organiser is banned from the
+    group or suspended."""
+    if decision == Decision.KEEP:
+        group.log(by, ModerationLog.Action.KEEP, organiser, event.title[:500])
+        return
+    event.cancel(by=by, message=str(_("Cancelled by the moderators after reports.")))
+    if organiser is None:
+        return
+    if decision == Decision.BAN:
+        group.ban(organiser, by=by, reason=str(_("Reported event cancelled")))
+    elif decision == Decision.SUSPEND:
+        organiser.suspend(by=by, reason=str(_("Reported event cancelled")))
+        group.log(by, ModerationLog.Action.SUSPEND, organiser)

@@ -53,7 +53,14 @@ from groups.views.qa import (
     vote,
     watch,
 )
-from groups.views.reports import report_comment, report_post, reports, review, review_decide
+from groups.views.reports import (
+    report_comment,
+    report_event_view,
+    report_post,
+    reports,
+    review,
+    review_decide,
+)
 
 __all__ = [
     "accept",
@@ -94,6 +101,7 @@ __all__ = [
     "post_history",
     "queue",
     "report_comment",
+    "report_event_view",
     "report_post",
     "reports",
     "request_withdraw",

@@ -71,9 +71,10 @@ def require_verified(request: HttpRequest) -> None:
 
 
 def get_reported_for_reviewer(request: HttpRequest, word: str, pk: int):
-    """(seat, target_type, item) for a reported thing the user reviews: a post or comment of
-    a group they moderate (seat), or for staff a profile (seat None); like the group pages,
-    404 where the inside is hidden, 403 where it is readable."""
+    """(seat, target_type, item) for a reported thing the user reviews: a post, comment or
+    event of a group they moderate (seat), or for staff a member reported for their profile or
+    their private messages (seat None, item the member); like the group pages, 404 where the
+    inside is hidden, 403 where it is readable."""
     target_type = URL_KINDS.get(word)
     item = load_target(target_type, pk) if target_type else None
     if item is None:

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups.forms import ReviewDecisionForm
 from groups.models import Comment, GroupActionError
-from groups.models.reports import cards_for, decide, open_targets, report_content
+from groups.models.reports import cards_for, decide, open_targets, report_content, report_event
 from groups.views.access import (
+    get_event_for_reader,
     get_group_for_moderator,
     get_group_for_participant,
     get_post_for_participant,
@@ -41,10 +42,12 @@ def report_form_response(request, form, context, item, *, done_url: str) -> Http
             form.add_error(None, str(error))
             status = 400
         else:
-            messages.success(
-                request,
-                _("Thank you: the moderators will look at it. Nobody is told who reported it."),
+            reviewers = (
+                _("Thank you: Gilda's staff will look at it.")
+                if context.get("to_staff")
+                else _("Thank you: the moderators will look at it.")
             )
+            messages.success(request, f"{reviewers} {_('Nobody is told who reported it.')}")
             return redirect(done_url)
     elif request.method == "POST":
         status = 400
@@ -96,6 +99,22 @@ def report_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return report_form_response(request, form, context, comment, done_url=back)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_event_view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    seat, event = get_event_for_reader(request, slug, pk)
+    if not seat.can_participate or event.organiser_id == request.user.pk:
+        raise PermissionDenied
+    form = ReportForm(request.POST or None)
+
+    def file(reason, note):
+        report_event(event, request.user, reason=reason, note=note, seat=seat)
+
+    back = event.get_absolute_url()
+    context = {"group": seat.group, "file": file, "back": back}
+    return report_form_response(request, form, context, event, done_url=back)
+
+
 def _queue(request: HttpRequest, group=None) -> HttpResponse:
     rows = open_targets(request.user, group)
     page = Paginator(rows, REVIEW_PAGE_SIZE).get_page(request.GET.get("pagina"))
@@ -135,7 +154,12 @@ def review_decide(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             decided = decide(
-                target_type, item, form.cleaned_data["decision"], by=request.user, seat=seat
+                target_type,
+                item,
+                form.cleaned_data["decision"],
+                by=request.user,
+                seat=seat,
+                target_id=pk,
             )
         except GroupActionError as error:
             form.add_error(None, str(error))
@@ -172,6 +196,7 @@ def review_decide(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 __all__ = [
     "report_comment",
+    "report_event_view",
     "report_post",
     "reports",
     "review",

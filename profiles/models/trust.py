@@ -96,6 +96,9 @@ class Report(models.Model):
         verbose_name=_("handled by"),
     )
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    # What the reporter attached, copied at the time: the reported private messages, which
+    # staff can read nowhere else ([{"id", "sender_id", "sender", "sent_at", "body"}]).
+    evidence = models.JSONField(_("attached messages"), default=list, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -144,6 +147,7 @@ class Report(models.Model):
         reason: str,
         note: str = "",
         weight: int = FULL_WEIGHT,
+        evidence: list[dict] | None = None,
     ) -> tuple["Report", bool]:
         """Record the report; (report, created). A second report by the same member on the same
         thing keeps the first (one per member per thing is a constraint)."""
@@ -169,6 +173,7 @@ class Report(models.Model):
                     reason=reason,
                     note=note,
                     weight=weight,
+                    evidence=evidence or [],
                 )
         except IntegrityError:
             return cls.objects.get(
