@@ -4,10 +4,11 @@ read on the pages (their own groups' insides), in a constant number of queries."
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Comment, Event, Group, Membership, Post, ThreadWatch
@@ -19,6 +20,9 @@ from profiles.models.accounts import block_between_exists
 # Candidates read per home: the newest open questions of the member's groups, unanswered
 # first. Matching runs over these in Python, so the cost is flat however big the groups.
 QUESTION_CANDIDATES = 200
+# Questions quiet for longer than this are not offered: the asker has likely moved on, and the
+# window keeps the candidates query on the recent end of the thread-list index.
+QUESTION_WINDOW = timedelta(days=60)
 QUESTIONS_SHOWN = 5
 ACTIVITY_SHOWN = 8
 # Words of "I can help with" shorter than this are too common to match on.
@@ -45,7 +49,10 @@ def _words(text: str) -> set[str]:
 
 
 def _contains(haystack: str, needle: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(needle.lower())}(?!\w)", haystack) is not None
+    needle = needle.lower()
+    if needle not in haystack:  # most needles are not there: skip the regex
+        return False
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
 
 
 def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[QuestionPick]:
@@ -61,7 +68,10 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
     candidates = (
         Post.objects.questions()
         .alive()
-        .filter(group__in=Membership.objects.filter(user=user).values("group"))
+        .filter(
+            group__in=Membership.objects.filter(user=user).values("group"),
+            last_activity_at__gte=timezone.now() - QUESTION_WINDOW,
+        )
         .exclude(author=user)
         .exclude(block_between_exists(user.pk, "author_id"))
         .exclude(Exists(mine.filter(question=OuterRef("pk"))))

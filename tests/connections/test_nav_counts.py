@@ -56,3 +56,20 @@ def test_a_page_without_anything_unread_shows_no_badge(dave_client):
     body = dave_client.get("/gruppi/").content.decode()
     assert 'data-testid="unread-count"' not in body
     assert 'data-testid="incoming-count"' not in body
+
+
+@pytest.mark.django_db
+def test_the_badges_compiled_once_count_what_the_querysets_count(alice, bob, carol, dave):
+    """NavCounts runs SQL compiled once for a sentinel id: for every member it must give what
+    the ORM's query gives when built for that member."""
+    from connections.context_processors import badge_counts_query
+
+    notify(alice, 2)
+    notify(bob, 5)
+    ConnectionRequest.objects.create(sender=carol, recipient=bob, message="Ciao")
+    ConnectionRequest.objects.create(sender=dave, recipient=alice, message="Ciao")
+    ConnectionRequest.objects.create(sender=alice, recipient=carol, message="Ciao")
+    for user in (alice, bob, carol, dave):
+        expected = badge_counts_query(user).get()
+        assert NavCounts(user).counts == expected
+    assert NavCounts(bob).counts == {"unread": 5, "incoming": 1, "conversations": 0}
