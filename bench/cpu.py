@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.pages import LOGGED_TARGET, PROD_ENV, ROOT, key_pages
+from bench.pages import LOGGED_TARGET, PROD_ENV, ROOT, seeded_key_pages
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -70,20 +70,11 @@ def main(argv: list[str]) -> None:
     from django.test import Client
 
     from bench.seed_large import OTHER_EMAIL, VIEWER_EMAIL
-    from groups.models import Post
     from profiles.models import User
 
     viewer = User.objects.get(email=VIEWER_EMAIL)
     other = User.objects.get(email=OTHER_EMAIL)
-    threads = dict(
-        Post.objects.filter(title__startswith="Una discussione con").values_list("title", "pk")
-    )
-    pages = key_pages(
-        viewer.pk,
-        other.pk,
-        threads["Una discussione con cinque risposte?"],
-        threads["Una discussione con cento risposte?"],
-    )
+    pages = seeded_key_pages(viewer, other)
     logged = Client()
     logged.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
     anonymous = Client()

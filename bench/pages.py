@@ -47,7 +47,9 @@ CONCURRENCY = (1, 5, 10, 20)
 PLOT_PAGES = ("home", "open group", "thread, 100 answers", "search, all groups", "directory")
 
 
-def key_pages(viewer_id: int, other_id: int, thread5: int, thread100: int) -> list[tuple]:
+def key_pages(
+    viewer_id: int, other_id: int, thread5: int, thread100: int, event: int, conversation: int
+) -> list[tuple]:
     """(name, path, logged in, anonymous too)."""
     return [
         ("home", "/", True),
@@ -65,7 +67,39 @@ def key_pages(viewer_id: int, other_id: int, thread5: int, thread100: int) -> li
         ("near me", "/persone/?ordine=vicino", False),
         ("my network", "/rete/", False),
         ("notifications", "/notifiche/", False),
+        ("events", "/eventi/", True),
+        ("event", f"/gruppi/gruppo-1/eventi/{event}/", True),
+        ("inbox", "/rete/messaggi/", False),
+        ("conversation, 100 messages", f"/rete/messaggi/{conversation}/", False),
     ]
+
+
+def seeded_key_pages(viewer, other) -> list[tuple]:
+    """key_pages() with the ids of the seed-large data: its two threads, an upcoming event the
+    viewer goes to, and the viewer's 100-message conversation."""
+    from connections.models import Conversation
+    from groups.models import Event, Post
+
+    threads = dict(
+        Post.objects.filter(title__startswith="Una discussione con").values_list("title", "pk")
+    )
+    event = (
+        Event.objects.filter(group__slug="gruppo-1", rsvps__user=viewer)
+        .upcoming()
+        .values_list("pk", flat=True)
+        .first()
+    )
+    conversation = Conversation.objects.between(viewer.pk, other.pk).values_list("pk", flat=True)
+    if event is None or not conversation:
+        raise SystemExit("The seed-large data predates events and conversations: seed it again.")
+    return key_pages(
+        viewer.pk,
+        other.pk,
+        threads["Una discussione con cinque risposte?"],
+        threads["Una discussione con cento risposte?"],
+        event,
+        conversation[0],
+    )
 
 
 def start_gunicorn(app: str, port: int, args, env: dict, log: Path) -> subprocess.Popen:
@@ -194,22 +228,13 @@ def main(argv: list[str]) -> None:
     from django.test import Client
 
     from bench.seed_large import OTHER_EMAIL, VIEWER_EMAIL
-    from groups.models import Post
     from profiles.models import User
 
     viewer = User.objects.filter(email=VIEWER_EMAIL).first()
     other = User.objects.filter(email=OTHER_EMAIL).first()
     if viewer is None or other is None:
         raise SystemExit("No seed-large data here: run `make seed-large` first.")
-    threads = dict(
-        Post.objects.filter(title__startswith="Una discussione con").values_list("title", "pk")
-    )
-    pages = key_pages(
-        viewer.pk,
-        other.pk,
-        threads["Una discussione con cinque risposte?"],
-        threads["Una discussione con cento risposte?"],
-    )
+    pages = seeded_key_pages(viewer, other)
     if args.only:
         # Page names hold ", " ("search, all groups"): split on commas not followed by a space.
         wanted = {name.strip() for name in re.split(r",(?! )", args.only)}

@@ -32,6 +32,9 @@ FULL = {
     "votes": 100_000,
     "comments": 30_000,
     "connections": 150_000,
+    "events": 3_000,
+    "conversations": 10_000,
+    "messages": 80_000,
 }
 WORDS = (  # noqa: SIM905
     "progetto cliente social campagna budget preventivo fattura contratto strategia contenuti "
@@ -43,6 +46,11 @@ WORDS = (  # noqa: SIM905
     "freelance agenzia studio ufficio software gestionale dati privacy gdpr sicurezza rete"
 ).split()
 TABLES = (
+    "connections_message",
+    "connections_participant",
+    "connections_conversation",
+    "groups_rsvp",
+    "groups_event",
     "profiles_notification",
     "groups_threadwatch",
     "groups_comment",
@@ -127,6 +135,109 @@ def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
             copy.write_row((*row, *tail))
 
 
+def seed_events(cursor, rng, size, members_of, italy, now) -> None:
+    """Events in every group, two thirds past and one third upcoming, with replies from the
+    group's members; the viewer goes to the first upcoming ones of the big two groups."""
+    per_group = max(1, size["events"] // len(members_of))
+    event_rows, rsvp_rows = [], []
+    event_id = 0
+    for g, chosen in enumerate(members_of):
+        for k in range(per_group):
+            event_id += 1
+            place = italy[int(rng.integers(len(italy)))]
+            starts = now + timedelta(days=int((k - 2 * per_group // 3) * 4) + 1, hours=18)
+            going = [int(u) + 1 for u in chosen[1 : 1 + int(rng.integers(3, 40))]]
+            if g in (0, 1) and k >= 2 * per_group // 3:
+                going = [1, *[u for u in going if u != 1]]
+            event_rows.append(
+                (
+                    event_id,
+                    g + 1,
+                    int(chosen[0]) + 1,
+                    f"Incontro: {sentence(rng, 2, 5)}",
+                    sentence(rng, 20, 60),
+                    f"<p>{sentence(rng, 20, 60)}</p>",
+                    "in_person",
+                    place.geoname_id,
+                    place.name,
+                    place.region,
+                    place.latitude,
+                    place.longitude,
+                    starts,
+                    starts + timedelta(hours=2),
+                    50,
+                    "scheduled",
+                    len(going),
+                    now - timedelta(days=30),
+                )
+            )
+            rsvp_rows.extend((event_id, user, "going", now - timedelta(days=20)) for user in going)
+    copy_rows(
+        cursor,
+        "groups_event",
+        ("id", "group_id", "organiser_id", "title", "description", "description_html", "format",
+         "geoname_id", "city", "region", "latitude", "longitude", "starts_at", "ends_at",
+         "capacity", "status", "going_count", "created_at"),
+        event_rows,
+    )  # fmt: skip
+    copy_rows(cursor, "groups_rsvp", ("event_id", "user_id", "answer", "answered_at"), rsvp_rows)
+
+
+def seed_conversations(cursor, rng, size, n, now) -> None:
+    """Conversations between members, the viewer in forty of them (one of 100 messages)."""
+    conversation_rows, participant_rows, message_rows = [], [], []
+    pairs = set()
+    for k in range(40):
+        pairs.add((1, k + 2))
+    while len(pairs) < size["conversations"]:
+        a, b = sorted(int(x) + 1 for x in rng.integers(n, size=2))
+        if a != b:
+            pairs.add((a, b))
+    per = max(1, size["messages"] // size["conversations"])
+    message_id = 0
+    for conversation_id, (low, high) in enumerate(sorted(pairs), start=1):
+        count = 100 if (low, high) == (1, 2) else int(rng.integers(1, 2 * per))
+        started = now - timedelta(days=int(rng.integers(1, 300)))
+        first = message_id + 1
+        for m in range(count):
+            message_id += 1
+            message_rows.append(
+                (
+                    message_id,
+                    conversation_id,
+                    low if m % 2 == 0 else high,
+                    sentence(rng, 4, 30),
+                    started + timedelta(minutes=7 * m),
+                )
+            )
+        last_at = started + timedelta(minutes=7 * (count - 1))
+        conversation_rows.append((conversation_id, low, high, low, "active", started, count))
+        for user, other in ((low, high), (high, low)):
+            read = message_id if user == low else first
+            participant_rows.append(
+                (conversation_id, user, other, message_id, last_at, read, message_id)
+            )
+    copy_rows(
+        cursor,
+        "connections_conversation",
+        ("id", "user_low_id", "user_high_id", "started_by_id", "state", "created_at", "version"),
+        conversation_rows,
+    )
+    copy_rows(
+        cursor,
+        "connections_participant",
+        ("conversation_id", "user_id", "other_id", "last_message_id", "last_activity_at",
+         "read_up_to", "delivered_up_to"),
+        participant_rows,
+    )  # fmt: skip
+    copy_rows(
+        cursor,
+        "connections_message",
+        ("id", "conversation_id", "sender_id", "body", "created_at"),
+        message_rows,
+    )
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="Load the large benchmark data set.")
     parser.add_argument("--scale", type=float, default=1.0, help="0.1 for a quick run.")
@@ -147,7 +258,7 @@ def main(argv: list[str]) -> None:
     size["groups"] = max(4, size["groups"])
     rng = np.random.default_rng(args.seed)
     now = datetime.now(UTC).replace(microsecond=0)
-    progress = Progress(12)
+    progress = Progress(13)
 
     call_command("migrate", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
@@ -508,6 +619,9 @@ def main(argv: list[str]) -> None:
             ((joined, int(a) + 1, int(b) + 1) for a, b in zip(low, high, strict=True)),
         )
         progress.step("connections")
+        seed_events(cursor, rng, size, members_of, italy, now)
+        seed_conversations(cursor, rng, size, n, now)
+        progress.step("events and conversations")
 
         copy_rows(
             cursor,
