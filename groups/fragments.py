@@ -1,5 +1,7 @@
-"""Rendered thread posts, cached in Redis: a post's HTML is the same for every reader who sees
-it the same way, so the thread page renders each post once and reads it back after.
+"""Rendered thread posts and thread-list rows, cached in Redis: a post's HTML is the same for
+every reader who sees it the same way, so the thread page renders each post once and reads it
+back after. A row of a thread list (group page, thread list, search) is the same for every
+reader: prefetch_rows() keys it by what it shows.
 
 The key is a hash of everything the post's fragment shows: the post and its comments as loaded
 for this request (body, score, acceptance, deletion, edit time, authors' names), the viewer's
@@ -80,6 +82,37 @@ def fragment_key(post, *, group, viewer_pk, member: bool, asker: bool, moderator
     return f"thread-post:{digest}"
 
 
+def row_key(thread, *, show_group: bool) -> str:
+    """The cache key of a thread-list row (groups/threads.html#thread-row): the same for every
+    reader, so it holds only what the row shows, and the minute for its "active 3 minutes ago"."""
+    signature = (
+        thread.pk,
+        thread.title,
+        thread.score,
+        thread.answer_count,
+        bool(getattr(thread, "has_accepted", False)),
+        thread.last_activity_at,
+        thread.author_id,
+        _author_signature(thread.author),
+        thread.group.name if show_group else None,
+        thread.group.slug,
+        get_language(),
+        get_script_prefix(),
+        int(time.time() // 60),
+    )
+    digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
+    return f"thread-row:{digest}"
+
+
+def _attach(keyed: dict) -> None:
+    """Sets `cached_fragment` on each item of {key: item}, with one cache round trip."""
+    for item in keyed.values():
+        item.cached_fragment = None
+    if keyed:
+        for key, html in cache.get_many(list(keyed)).items():
+            keyed[key].cached_fragment = html
+
+
 def prefetch_fragments(posts, **viewer) -> None:
     """Sets `fragment_key` and `cached_fragment` on each post, with one cache round trip.
     A post whose comment form carries errors (a failed comment) is always rendered."""
@@ -91,7 +124,14 @@ def prefetch_fragments(posts, **viewer) -> None:
             continue
         post.fragment_key = fragment_key(post, **viewer)
         keys[post.fragment_key] = post
-    if not keys:
-        return
-    for key, html in cache.get_many(list(keys)).items():
-        keys[key].cached_fragment = html
+    _attach(keys)
+
+
+def prefetch_rows(threads, *, show_group: bool = False) -> None:
+    """The thread-list rows' fragments: each thread the view loaded (so may show) gets its
+    `fragment_key` and `cached_fragment`, with one cache round trip."""
+    keys = {}
+    for thread in threads:
+        thread.fragment_key = row_key(thread, show_group=show_group)
+        keys[thread.fragment_key] = thread
+    _attach(keys)

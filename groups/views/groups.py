@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from groups.forms import GroupForm, JoinRequestForm
+from groups.fragments import prefetch_rows
 from groups.models import (
     Group,
     GroupActionError,
@@ -127,6 +128,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for question in context["recent_threads"]:
             question.group = group
+        prefetch_rows(context["recent_threads"])
         context["unanswered_count"] = threads.unanswered().count()
         context["active_members"] = most_active_members(group)
         context["upcoming_events"] = list(group.events.upcoming().order_by("starts_at", "pk")[:3])

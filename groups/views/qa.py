@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
-from groups.fragments import prefetch_fragments
+from groups.fragments import prefetch_fragments, prefetch_rows
 from groups.models import (
     SEARCH_CAP,
     Comment,
@@ -64,6 +64,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
         )
     for thread in page.object_list:
         thread.group = group
+    prefetch_rows(page.object_list)
     context = {
         "group": group,
         "membership": seat.membership,
@@ -90,6 +91,7 @@ def search(request: HttpRequest) -> HttpResponse:
         # Questions by a member with a block either way are left out of the results.
         threads = threads.exclude(block_between_exists(request.user.pk, "author_id"))
     page = _matching_page(request, threads, ranked, "relevance")
+    prefetch_rows(page.object_list, show_group=True)
     template = "groups/search.html"
     if request.htmx:
         template += "#search-results"

@@ -132,3 +132,39 @@ def test_with_redis_down_the_thread_page_renders_every_post(open_thread, bob_cli
     assert response.status_code == 200
     assert "Da un portfolio." in response.content.decode()
     assert response.context["question"].cached_fragment is None
+
+
+# Thread-list rows (group page, thread list, search) ------------------------------------------
+
+
+def test_thread_list_rows_are_read_back_and_never_stale(open_thread, alice, bob, bob_client):
+    url = reverse("groups:threads", args=[open_thread.group.slug])
+    first = bob_client.get(url)
+    second = bob_client.get(url)
+    assert first.context["page"].object_list[0].cached_fragment is None
+    assert second.context["page"].object_list[0].cached_fragment is not None
+    assert "Come iniziare?" in second.content.decode()
+
+    open_thread.answer(bob, body="Anche da un blog.")  # two answers now
+    Post.objects.filter(pk=open_thread.pk).update(title="Come iniziare davvero?")
+    third = bob_client.get(url)
+    row = third.context["page"].object_list[0]
+    assert row.cached_fragment is None  # a new key: the row is rendered again
+    page = third.content.decode()
+    assert "Come iniziare davvero?" in page
+    assert re.search(r"<strong>2</strong>\s*<small>risposte</small>", page)
+
+
+def test_an_outsider_never_gets_a_cached_row_of_a_closed_group(
+    secret_thread, bob_client, dave_client, client
+):
+    group_page = reverse("groups:detail", args=[secret_thread.group.slug])
+    threads = reverse("groups:threads", args=[secret_thread.group.slug])
+    search = reverse("groups:search") + "?q=Tariffe"
+    for url in (group_page, threads, search):
+        bob_client.get(url)  # a member fills the cache
+    assert "Tariffe riservate?" in bob_client.get(threads).content.decode()
+    for reader in (dave_client, client):
+        for url in (group_page, threads, search):
+            response = reader.get(url)
+            assert "Tariffe riservate?" not in response.content.decode()
