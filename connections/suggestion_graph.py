@@ -184,47 +184,44 @@ def all_user_ids() -> np.ndarray:
     return np.asarray(User.objects.values_list("pk", flat=True), dtype=np.int64)
 
 
-def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
-    """Fellow members of the small groups of user_ids: candidates without mutual friends."""
+def _ids_related_by(sql: str, user_ids: np.ndarray) -> np.ndarray:
+    """The distinct ids `sql` returns for user_ids, in batches of 10,000. `sql` holds one
+    "{ids}" (the batch's IN list) and one %s (BIG_GROUP), and no value of its own."""
     if not len(user_ids):
         return np.empty(0, dtype=np.int64)
     found = []
     for start in range(0, len(user_ids), 10000):
         fragment, params = in_list(user_ids[start : start + 10000])
         with connection.cursor() as cursor:
-            cursor.execute(
-                # Only in_list's %s placeholders are interpolated, never a value.
-                "SELECT DISTINCT other.user_id FROM groups_membership mine "  # nosec B608
-                "JOIN groups_group g ON g.id = mine.group_id "
-                "JOIN groups_membership other ON other.group_id = mine.group_id "
-                f"WHERE mine.user_id {fragment} AND g.member_count <= %s",
-                params + [BIG_GROUP],
-            )
+            # Only in_list's %s placeholders are interpolated, never a value.
+            cursor.execute(sql.format(ids=fragment), params + [BIG_GROUP])
             found += [row[0] for row in cursor.fetchall()]
-    return np.asarray(found, dtype=np.int64)
+    return np.unique(np.asarray(found, dtype=np.int64))
+
+
+def co_member_ids(user_ids: np.ndarray) -> np.ndarray:
+    """Fellow members of the small groups of user_ids: candidates without mutual friends."""
+    return _ids_related_by(
+        "SELECT DISTINCT other.user_id FROM groups_membership mine "
+        "JOIN groups_group g ON g.id = mine.group_id "
+        "JOIN groups_membership other ON other.group_id = mine.group_id "
+        "WHERE mine.user_id {ids} AND g.member_count <= %s",
+        user_ids,
+    )
 
 
 def co_attendee_ids(user_ids: np.ndarray) -> np.ndarray:
     """Members marked present at a meetup with one of user_ids (an event of at most
     BIG_GROUP attendees): candidates without mutual friends, like co-members."""
-    if not len(user_ids):
-        return np.empty(0, dtype=np.int64)
-    found = []
-    for start in range(0, len(user_ids), 10000):
-        fragment, params = in_list(user_ids[start : start + 10000])
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Only in_list's %s placeholders are interpolated, never a value.
-                "SELECT other.user_id FROM groups_rsvp mine "  # nosec B608
-                "JOIN groups_rsvp other ON other.event_id = mine.event_id "
-                "AND other.attended_at IS NOT NULL "
-                f"WHERE mine.user_id {fragment} AND mine.attended_at IS NOT NULL "
-                "AND (SELECT COUNT(*) FROM groups_rsvp n WHERE n.event_id = mine.event_id "
-                "AND n.attended_at IS NOT NULL) <= %s",
-                params + [BIG_GROUP],
-            )
-            found += [row[0] for row in cursor.fetchall()]
-    return np.unique(np.asarray(found, dtype=np.int64))
+    return _ids_related_by(
+        "SELECT other.user_id FROM groups_rsvp mine "
+        "JOIN groups_rsvp other ON other.event_id = mine.event_id "
+        "AND other.attended_at IS NOT NULL "
+        "WHERE mine.user_id {ids} AND mine.attended_at IS NOT NULL "
+        "AND (SELECT COUNT(*) FROM groups_rsvp n WHERE n.event_id = mine.event_id "
+        "AND n.attended_at IS NOT NULL) <= %s",
+        user_ids,
+    )
 
 
 def load_full_graph(extra_ids=()) -> Graph:
