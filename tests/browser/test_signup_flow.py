@@ -50,6 +50,7 @@ def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screen
     assert page.inner_text("[data-testid=welcome]") == "Ciao, che piacere vederti"
     screenshot(page, "03-home-it")
 
+    expect(page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
     with page.expect_navigation():
         page.click("[data-testid=lang-en]")
     assert page.locator("html").get_attribute("lang") == "en"
