@@ -12,6 +12,7 @@ The demo seed (`manage.py seed_demo`) is separate and untouched.
 """
 
 import argparse
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -124,6 +125,22 @@ def column_defaults(table: str, columns: tuple[str, ...]) -> dict[str, object]:
         elif field.empty_strings_allowed and field.blank:
             defaults[f'"{field.column}"'] = ""
     return defaults
+
+
+def text_defaults(table: str, columns: tuple[str, ...]) -> tuple[str, str]:
+    """For a COPY in text format built by hand: the columns column_defaults() adds (", a, b")
+    and the matching end of every line ("\tx\ty")."""
+    extra = column_defaults(table, columns)
+
+    def text(value) -> str:
+        if isinstance(value, bool):
+            return "t" if value else "f"
+        if hasattr(value, "obj"):  # psycopg's Jsonb
+            value = json.dumps(value.obj)
+        return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    names = "".join(f", {name}" for name in extra)
+    return names, "".join(f"\t{text(value)}" for value in extra.values())
 
 
 def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:

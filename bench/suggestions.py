@@ -35,6 +35,7 @@ import numpy as np
 from scipy import sparse
 
 from bench import setup_django
+from bench.seed_large import text_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = "BENCH-RESULT "
@@ -98,12 +99,22 @@ def load(kind: str, n: int, edges_file: str) -> dict:
     now = datetime.now(UTC)
     stamp = now.isoformat()
     started = time.perf_counter()
+    user_columns = ("id", "password", "is_superuser", "is_staff", "is_active", "date_joined",
+                    "email", "display_name", "language")  # fmt: skip
+    profile_columns = ("user_id", "headline", "bio", "city", "region", "country",
+                       "location_visibility", "connections_visibility", "needs", "offers",
+                       "open_to", "created_at", "updated_at", "avatar", "bio_html",
+                       "linkedin_url", "website")  # fmt: skip
+    # Columns added to the models since, with their defaults (a suspension reason…).
+    user_extra, user_tail = text_defaults("profiles_user", user_columns)
+    profile_extra, profile_tail = text_defaults("profiles_profile", profile_columns)
     users = "".join(
-        f"{i}\t!\tf\tf\tt\t{stamp}\tbench{i}@bench.gilda.test\tBench {i}\tit\n"
+        f"{i}\t!\tf\tf\tt\t{stamp}\tbench{i}@bench.gilda.test\tBench {i}\tit{user_tail}\n"
         for i in range(1, n + 1)
     )
     profiles = "".join(
-        f"{i}\t\t\t\t\t\tcity\tmembers\t\t\t\t{stamp}\t{stamp}\t\t\t\t\n" for i in range(1, n + 1)
+        f"{i}\t\t\t\t\t\tcity\tmembers\t\t\t\t{stamp}\t{stamp}\t\t\t\t{profile_tail}\n"
+        for i in range(1, n + 1)
     )
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -112,14 +123,11 @@ def load(kind: str, n: int, edges_file: str) -> dict:
         # generated consistent, so load as a replica (superuser) and check in bulk below.
         raw.execute("SET session_replication_role = replica")
         with raw.copy(
-            "COPY profiles_user (id, password, is_superuser, is_staff, is_active, date_joined, "
-            "email, display_name, language) FROM STDIN"
+            f"COPY profiles_user ({', '.join(user_columns)}{user_extra}) FROM STDIN"
         ) as copy:
             copy.write(users)
         with raw.copy(
-            "COPY profiles_profile (user_id, headline, bio, city, region, country, "
-            "location_visibility, connections_visibility, needs, offers, open_to, created_at, "
-            "updated_at, avatar, bio_html, linkedin_url, website) FROM STDIN"
+            f"COPY profiles_profile ({', '.join(profile_columns)}{profile_extra}) FROM STDIN"
         ) as copy:
             copy.write(profiles)
         with raw.copy(
