@@ -1,7 +1,7 @@
 """The groups layer, above profiles and below connections: groups and their members
 (groups.py), moderation (moderation.py), Q&A (qa.py, qa_records.py) and meetups (events.py)."""
 
-from groups.models.activity import GroupActivity, most_active_members
+from groups.models.activity import GroupActivity, cached_most_active_members, most_active_members
 from groups.models.events import CalendarFeed, Event, Rsvp
 from groups.models.groups import (
     ACCEPTED_ANSWER_POINTS,
@@ -57,6 +57,7 @@ __all__ = [
     "ThreadWatch",
     "Vote",
     "activity_shown_to",
+    "cached_most_active_members",
     "most_active_members",
     "with_activity",
 ]

@@ -10,6 +10,7 @@ deletion of an older post counts from the next roll-up.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -128,3 +129,27 @@ def most_active_members(group: Group, limit: int = 5):
     """  # nosec B608  # noqa: S608
     params = {"since": since, "group": group.pk, "limit": limit, "depth": limit + LEADERS_SLACK}
     return list(User.objects.raw(sql, params))
+
+
+LEADERS_CACHE_SECONDS = 60
+
+
+def cached_most_active_members(group: Group, limit: int = 5) -> list:
+    """most_active_members() as every reader of the group page sees it, kept a minute in the
+    (fail-open) cache: the same list for every reader, who the caller already let in. Only
+    what the list shows is cached (id, name, email for the fallback name, points, answers),
+    rebuilt as unsaved users: no password hash or anything else of the row leaves PostgreSQL."""
+    key = f"group-leaders:{group.pk}:{limit}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = [
+            (user.pk, user.display_name, user.email, user.activity_points, user.recent_answers)
+            for user in most_active_members(group, limit)
+        ]
+        cache.set(key, rows, LEADERS_CACHE_SECONDS)
+    leaders = []
+    for pk, display_name, email, points, answers in rows:
+        user = User(pk=pk, display_name=display_name, email=email)
+        user.activity_points, user.recent_answers = points, answers
+        leaders.append(user)
+    return leaders

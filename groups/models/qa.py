@@ -45,6 +45,11 @@ class PostQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
 
+    def for_rows(self):
+        """Without what a thread-list row never shows: the body (source and HTML) and the
+        search vector, the widest columns of the table."""
+        return self.defer("body", "body_html", "search_vector")
+
     def visible_to(self, user):
         """Non-deleted posts in groups whose inside the user may read.
 

@@ -193,7 +193,8 @@ def report_to_staff(
     copied into the report as evidence."""
     if member.pk == user.pk:
         raise GroupActionError(_("You cannot report yourself."))
-    assert target_type in MEMBER_KINDS, target_type
+    if target_type not in MEMBER_KINDS:
+        raise ValueError(f"not reported to staff: {target_type}")
     target_id = member.pk if target_id is None else target_id
     with transaction.atomic():
         report, created = Report.file(

@@ -19,7 +19,7 @@ from groups.models import (
     JoinRequest,
     Post,
     Sector,
-    most_active_members,
+    cached_most_active_members,
 )
 from groups.models.reports import open_target_count
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
@@ -122,7 +122,8 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
         threads = group.posts.shown_to(seat).questions()
         accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
         context["recent_threads"] = list(
-            threads.select_related("author")
+            threads.for_rows()
+            .select_related("author")
             .annotate(has_accepted=Exists(accepted))
             .order_by("-last_activity_at", "-pk")[:5]
         )
@@ -130,7 +131,7 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             question.group = group
         prefetch_rows(context["recent_threads"])
         context["unanswered_count"] = threads.unanswered().count()
-        context["active_members"] = most_active_members(group)
+        context["active_members"] = cached_most_active_members(group)
         context["upcoming_events"] = list(group.events.upcoming().order_by("starts_at", "pk")[:3])
         context["can_create_event"] = seat.can_moderate or (
             membership is not None and group.members_create_events

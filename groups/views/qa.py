@@ -52,6 +52,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     threads = (
         group.posts.shown_to(seat)
         .questions()
+        .for_rows()
         .select_related("author")
         .annotate(has_accepted=Exists(accepted))
     )
@@ -86,7 +87,12 @@ def search(request: HttpRequest) -> HttpResponse:
     """Threads across every group the user may read."""
     query = request.GET.get("q", "").strip()[:100]
     ranked = Post.objects.visible_to(request.user).thread_ranks(query) if query else []
-    threads = Post.objects.visible_to(request.user).questions().select_related("author", "group")
+    threads = (
+        Post.objects.visible_to(request.user)
+        .questions()
+        .for_rows()
+        .select_related("author", "group")
+    )
     if request.user.is_authenticated:
         # Questions by a member with a block either way are left out of the results.
         threads = threads.exclude(block_between_exists(request.user.pk, "author_id"))

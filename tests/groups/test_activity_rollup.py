@@ -119,3 +119,20 @@ def test_a_member_below_the_leaders_who_posts_since_the_roll_up_is_ranked_exactl
 
     assert rolled == ranking(closed_group.most_active_members())
     assert rolled[0] == (last.pk, 6 * ANSWER_POINTS, 6)
+
+
+def test_the_group_page_keeps_the_leaders_a_minute_without_the_rows_secrets(
+    activity, closed_group, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from groups.models import cached_most_active_members
+
+    first = cached_most_active_members(closed_group)
+    with django_assert_num_queries(0):
+        again = cached_most_active_members(closed_group)
+    assert ranking(again) == ranking(first) == ranking(most_active_members(closed_group))
+    assert [user.name for user in again] == [user.name for user in first]
+    assert again[0].get_absolute_url() == first[0].get_absolute_url()
+    cached = cache.get(f"group-leaders:{closed_group.pk}:5")
+    assert "pbkdf2" not in repr(cached) and "md5" not in repr(cached)
