@@ -47,3 +47,13 @@ def test_most_active_members_read_the_roll_up_leaders_from_its_index(closed_grou
     with CaptureQueriesContext(connection) as queries:
         most_active_members(closed_group)
     assert "groupactivity_top_idx" in plan_of(queries.captured_queries[0]["sql"])
+
+
+def test_a_groups_search_walks_its_newest_posts(closed_group, bob):
+    from groups.models import Post
+
+    Post.ask(closed_group, bob, title="Un progetto?", body="Il progetto del cliente.")
+    with CaptureQueriesContext(connection) as queries:
+        closed_group.posts.all().thread_ranks("progetto")
+    (query,) = queries.captured_queries
+    assert "post_group_newest_idx" in plan_of(query["sql"])
