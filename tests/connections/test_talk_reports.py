@@ -99,9 +99,10 @@ def test_only_staff_review_message_reports(talk, erin, dave, moderator, closed_g
     decide = reverse("groups:review_decide", args=["messaggio", spam.pk])
     for user in (moderator, erin, dave):
         assert client_for(user).post(decide, {"decision": "keep"}).status_code == 404
-        assert "Compra il mio corso" not in client_for(user).get(
-            reverse("groups:review")
-        ).content.decode()
+        assert (
+            "Compra il mio corso"
+            not in client_for(user).get(reverse("groups:review")).content.decode()
+        )
     assert Report.objects.open().count() == 1
 
 

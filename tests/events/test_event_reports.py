@@ -100,9 +100,7 @@ def test_cancel_and_ban_removes_the_organiser(
     reporter = make_user("reporter@example.com", "Rita Segnalatrice")
     closed_group.add_member(reporter)
     logged_in(reporter).post(report_url(event), {"reason": "promotion"})
-    response = moderator_client.post(
-        decide_url(event), {"decision": "ban"}, HTTP_HX_REQUEST="true"
-    )
+    response = moderator_client.post(decide_url(event), {"decision": "ban"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     event.refresh_from_db()
     assert event.status == event.Status.CANCELLED
