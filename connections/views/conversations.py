@@ -378,7 +378,7 @@ def delete_message(request: HttpRequest, pk: int, message_id: int) -> HttpRespon
 # Reports to staff -------------------------------------------------------------------------------
 
 
-def _report(request: HttpRequest, side: Participant, item, file, back: str) -> HttpResponse:
+def _report(request: HttpRequest, item, file, back: str) -> HttpResponse:
     form = ReportForm(request.POST or None)
 
     def filed(reason, note):
@@ -405,7 +405,7 @@ def report_one_message(request: HttpRequest, pk: int, message_id: int) -> HttpRe
     if message.is_deleted:
         messages.info(request, _("This message was deleted."))
         return redirect(back)
-    return _report(request, side, message, report_message, back)
+    return _report(request, message, report_message, back)
 
 
 @login_required
@@ -416,7 +416,7 @@ def report_whole_conversation(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     item = side.conversation
     item.name = side.other.name  # what the form shows: who is reported
-    return _report(request, side, item, report_conversation, item.get_absolute_url())
+    return _report(request, item, report_conversation, item.get_absolute_url())
 
 
 # Writing to a member ---------------------------------------------------------------------------
