@@ -135,8 +135,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 CACHES = caches_from_url(REDIS_URL)
 
-# In the database, so that a Redis outage logs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# In the database, so that a Redis outage logs nobody out, read through the cache
+# (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 
 AUTH_USER_MODEL = "profiles.User"
 AUTHENTICATION_BACKENDS = [

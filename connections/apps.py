@@ -10,10 +10,17 @@ class ConnectionsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_save,
+            pre_delete,
+            pre_save,
+        )
 
-        from connections import signals
+        from connections import home_cache, signals
         from groups.models.events import attendance_changed
+        from groups.models.qa_records import content_withdrawn
 
         # By label: the layers below are not imported to listen to them.
         for signal, receiver, sender, uid in (
@@ -30,6 +37,28 @@ class ConnectionsConfig(AppConfig):
             (post_save, signals.event_saved, "groups.Event", "conn-e2"),
         ):
             signal.connect(receiver, sender=sender, dispatch_uid=uid)
+        # The home's cached blocks (connections/home_cache.py).
+        for signal, receiver, sender, uid in (
+            (post_save, home_cache.membership_changed, "groups.Membership", "home-m1"),
+            (post_delete, home_cache.membership_changed, "groups.Membership", "home-m2"),
+            (post_save, home_cache.block_changed, "profiles.Block", "home-b1"),
+            (post_delete, home_cache.block_changed, "profiles.Block", "home-b2"),
+            (post_save, home_cache.post_created, "groups.Post", "home-p1"),
+            (post_save, home_cache.member_acted, "groups.Rsvp", "home-r1"),
+            (post_delete, home_cache.member_acted, "groups.Rsvp", "home-r2"),
+            (post_save, home_cache.member_acted, "profiles.Profile", "home-pr"),
+            (post_save, home_cache.everyone_changed, "groups.Group", "home-g1"),
+            (post_delete, home_cache.everyone_changed, "groups.Group", "home-g2"),
+            (post_save, home_cache.everyone_changed, "groups.Event", "home-e1"),
+            (post_delete, home_cache.everyone_changed, "groups.Event", "home-e2"),
+        ):
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)
+        from profiles.models import Profile
+
+        m2m_changed.connect(
+            home_cache.skills_changed, sender=Profile.skills.through, dispatch_uid="home-sk"
+        )
+        content_withdrawn.connect(home_cache.everyone_changed, dispatch_uid="home-w")
         attendance_changed.connect(signals.attendance_changed, dispatch_uid="conn-attend")
         from connections.signals import withdraw_suspended_member
         from profiles.models import member_suspended

@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from groups.models import Comment, Group, JoinRequest, Membership, Post
+from groups.models.qa_records import content_withdrawn
 
 
 def forget_group_notifications(sender, instance: Membership, **kwargs) -> None:
@@ -36,6 +37,8 @@ def hide_all_content_of(member) -> int:
     hidden += Comment.objects.filter(
         author=member, deleted_at__isnull=True, hidden_at__isnull=True
     ).update(hidden_at=now)
+    if hidden:
+        content_withdrawn.send(Post)
     return hidden
 
 
@@ -47,10 +50,12 @@ def remove_all_content_of(member, *, by) -> int:
         F("question_id").asc(nulls_last=True)
     ):
         removed += post.soft_delete(by=by)
-    removed += Comment.objects.filter(author=member, deleted_at__isnull=True).update(
+    comments = Comment.objects.filter(author=member, deleted_at__isnull=True).update(
         deleted_at=timezone.now(), deleted_by=by
     )
-    return removed
+    if comments:
+        content_withdrawn.send(Comment)
+    return removed + comments
 
 
 def accepted_answer_earns_trust(user) -> bool:

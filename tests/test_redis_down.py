@@ -2,10 +2,6 @@
 "degraded". Redis is a real closed port or a private redis-server stopped mid-test (never
 the machine's shared one); nothing is mocked."""
 
-import shutil
-import subprocess
-import time
-
 import pytest
 import redis
 
@@ -20,47 +16,6 @@ def _fresh_breaker():
     FailOpenRedisCacheClient.down_until = 0.0
     yield
     FailOpenRedisCacheClient.down_until = 0.0
-
-
-class PrivateRedis:
-    def __init__(self, tmp_path):
-        self.port = closed_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            cwd=self.dir,
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis did not start")
-
-    def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def log_in(client, email, password=PASSWORD):

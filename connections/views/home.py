@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.ids import parse_id
-from connections import network
+from connections import home_cache, network
 from connections.models import Connection, ConnectionRequest
 from groups import home as group_blocks
 from groups.models import Group, GroupActionError, Membership, Post
@@ -97,12 +97,19 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home.html", home_groups(user))
     block = request.GET.get("blocco")
     if request.htmx and block in BLOCKS:
-        return render(request, f"{HOME_TEMPLATE}#{block}", {block: BLOCKS[block](user)})
+        return render(request, f"{HOME_TEMPLATE}#{block}", _load(user, [block]))
     lazy = request.COOKIES.get(JS_COOKIE) == "1"
     context = {"lazy": lazy, "block_names": list(BLOCKS)}
     if not lazy:
-        context |= {name: load(user) for name, load in BLOCKS.items()}
+        context |= _load(user, BLOCKS)
     return render(request, HOME_TEMPLATE, context)
+
+
+def _load(user, names) -> dict:
+    """The named blocks: the costly ones through the per-member cache (home_cache)."""
+    cached = {name: BLOCKS[name] for name in names if name in home_cache.BLOCK_SECONDS}
+    blocks = home_cache.load_blocks(user, cached) if cached else {}
+    return {name: blocks[name] if name in blocks else BLOCKS[name](user) for name in names}
 
 
 # The first visit ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from config.markdown import render_markdown
 from groups.models.groups import Group, GroupActionError
 from groups.models.moderation import ModerationLog
+from groups.models.qa_records import content_withdrawn
 from profiles.models import EmailKind, Notification
 
 # How early a check-in code is accepted, and how long after the end.
@@ -331,6 +332,7 @@ class Event(models.Model):
             )
             if not changed:
                 return False
+            content_withdrawn.send(Event)
             self.status, self.cancel_message = self.Status.CANCELLED, message[:500]
             self.group.log(
                 by, ModerationLog.Action.EVENT_CANCEL, reason=f"{self.title}: {message}"[:500]

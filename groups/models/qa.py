@@ -23,7 +23,13 @@ from groups.models.groups import (
     Membership,
     Seat,
 )
-from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
+from groups.models.qa_records import (
+    Comment,
+    PostRevision,
+    ThreadWatch,
+    Vote,
+    content_withdrawn,
+)
 from profiles.models import Block, EmailKind, Notification, OutboxTask, Report
 from profiles.models.accounts import block_between_exists
 from profiles.ratelimits import enforce
@@ -513,6 +519,8 @@ class Post(models.Model):
             )
             if changed and not self.is_question:
                 Post.objects.filter(pk=self.question_id).update(answer_count=F("answer_count") - 1)
+            if changed:
+                content_withdrawn.send(Post)
         self.refresh_from_db(fields=["deleted_at", "deleted_by", "is_accepted"])
         return bool(changed)
 

@@ -3,10 +3,15 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.markdown import render_markdown
+
+# Sent (sender=Post, Comment or Event) after posts or comments were hidden or deleted, or an
+# event cancelled, inside the transaction: the home's cached blocks (a higher layer) listen.
+content_withdrawn = Signal()
 
 
 class Comment(models.Model):
@@ -69,6 +74,8 @@ class Comment(models.Model):
             deleted_at=timezone.now(), deleted_by=by
         )
         self.refresh_from_db(fields=["deleted_at", "deleted_by"])
+        if changed:
+            content_withdrawn.send(Comment)
         return bool(changed)
 
 

@@ -22,7 +22,7 @@ from groups.models.events import Event
 from groups.models.groups import Group, GroupActionError, Membership, Seat
 from groups.models.moderation import ModerationLog
 from groups.models.qa import Post
-from groups.models.qa_records import Comment
+from groups.models.qa_records import Comment, content_withdrawn
 from profiles.models import Notification, OutboxTask, Report, User
 from profiles.models.trust import FULL_WEIGHT, HALF_WEIGHT, hide_threshold
 
@@ -140,6 +140,7 @@ def _hide(item, group: Group) -> bool:
         .update(hidden_at=timezone.now())
     )
     if hidden:
+        content_withdrawn.send(type(item))
         item.hidden_at = timezone.now()
         author = User.objects.filter(pk=item.author_id).first() if item.author_id else None
         group.log(

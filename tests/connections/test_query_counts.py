@@ -49,9 +49,9 @@ def fill(dave, size: int, password_hash: str) -> None:
 @pytest.mark.parametrize("size", [3, 40])
 def test_my_network_queries(dave_client, dave, password_hash, size, django_assert_num_queries):
     fill(dave, size, password_hash)
-    # session, user; incoming, outgoing; connections count and page; suggestions,
+    # user; incoming, outgoing; connections count and page; suggestions,
     # and their mutual names (my connections, their pairs, the names); blocked; badges
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = dave_client.get("/rete/")
 
     assert response.status_code == 200
@@ -66,8 +66,8 @@ def test_suggestions_fragment_queries(
     dave_client, dave, password_hash, size, django_assert_num_queries
 ):
     fill(dave, size, password_hash)
-    # session, user; suggestions; mutual names (my connections, their pairs, the names)
-    with django_assert_num_queries(6):
+    # user; suggestions; mutual names (my connections, their pairs, the names)
+    with django_assert_num_queries(5):
         response = dave_client.get("/rete/?part=suggestions", HTTP_HX_REQUEST="true")
 
     assert response.content.decode().count('data-testid="suggestion"') == min(size, 20)
@@ -78,8 +78,8 @@ def test_connect_form_queries(
     dave_client, dave, erin, password_hash, size, django_assert_num_queries
 ):
     fill(dave, size, password_hash)
-    # session, user, member, shared group for the message, relationship, mutual connections
-    with django_assert_num_queries(7):
+    # user, member, shared group for the message, relationship, mutual connections
+    with django_assert_num_queries(6):
         response = dave_client.get(f"/rete/persone/{erin.pk}/connetti/")
 
     assert response.status_code == 200
@@ -121,7 +121,7 @@ def test_suggestions_with_shared_meetups_cost_one_query_more(
     fill(dave, size, password_hash)
     shared_meetups()
     # as above, plus the titles of the meetups dave may read
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = dave_client.get("/rete/?part=suggestions", HTTP_HX_REQUEST="true")
 
     html = response.content.decode()

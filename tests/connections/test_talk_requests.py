@@ -163,8 +163,8 @@ def test_polling_is_a_conditional_get(chat, dave, erin, django_assert_num_querie
     client.get(f"/rete/messaggi/{chat.pk}/")
     chat.refresh_from_db()
     url = f"/rete/messaggi/{chat.pk}/?part=live&v={chat.version}"
-    # session, user, the side with its conversation's version: nothing else
-    with django_assert_num_queries(3):
+    # user, the side with its conversation's version: nothing else
+    with django_assert_num_queries(2):
         assert client.get(url, **HTMX).status_code == 204
     Conversation.start(dave, erin, "Nuovo messaggio")
     response = client.get(url, **HTMX)
@@ -193,8 +193,8 @@ def test_inbox_queries(dave, make_user, connect, size, django_assert_num_queries
     fill(dave, make_user, connect, size)
     client = client_for(dave)
     client.get("/rete/messaggi/")  # delivery marks done once
-    # session, user; delivery check; rows count, rows; requests; receipts setting; nav badges
-    with django_assert_num_queries(8):
+    # user; delivery check; rows count, rows; requests; receipts setting; nav badges
+    with django_assert_num_queries(7):
         response = client.get("/rete/messaggi/")
     assert response.content.decode().count('data-testid="talk-row"') == size
 
@@ -204,7 +204,7 @@ def test_conversation_page_queries(dave, make_user, connect, size, django_assert
     conversation = fill(dave, make_user, connect, size)
     client = client_for(dave)
     client.get(f"/rete/messaggi/{conversation.pk}/")  # read once
-    # session, user; the side (with the other's marks and receipts); messages; nav badges
-    with django_assert_num_queries(5):
+    # user; the side (with the other's marks and receipts); messages; nav badges
+    with django_assert_num_queries(4):
         response = client.get(f"/rete/messaggi/{conversation.pk}/")
     assert response.content.decode().count('data-testid="message"') == size + 1

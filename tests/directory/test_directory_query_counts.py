@@ -66,9 +66,9 @@ def test_directory_queries(
 ):
     settle(bob, "Milano")
     crowd(size, sector, skills)
-    # session, user, bob's profile, sectors, count, page (with users and sectors),
+    # user, bob's profile, sectors, count, page (with users and sectors),
     # skills of the page, bob's groups, unread badge
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = bob_client.get(directory_url, params)
     assert response.status_code == 200
     assert response.content.count(b'data-testid="member-card"') == min(size, 20)
@@ -81,7 +81,7 @@ def test_directory_queries_with_skill_and_city(
     settle(bob, "Milano")
     crowd(size, sector, skills)
     # the above, plus the skill looked up by name
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = bob_client.get(
             directory_url, {"competenza": skills[0].name, "citta": "Bergamo", "raggio": "100"}
         )
@@ -108,9 +108,9 @@ def test_group_directory_queries(
         Membership(group=closed_group, user=user) for user in crowd(size, sector, skills)
     )
     headers = {"HX-Request": "true"} if htmx else {}
-    # session, user, bob's profile, sectors, the group (readable by bob), count, page,
+    # user, bob's profile, sectors, the group (readable by bob), count, page,
     # skills of the page; the full page adds bob's groups (the facet) and the unread badge
-    with django_assert_num_queries(8 if htmx else 10):
+    with django_assert_num_queries(7 if htmx else 9):
         response = bob_client.get(
             directory_url, {"gruppo": closed_group.slug, "ordine": "vicino"}, headers=headers
         )

@@ -86,7 +86,7 @@ def test_most_active_queries(
         user = make_user(f"attivo{i}@example.com", f"Attivo {i}")
         open_group.add_member(user)
         Post.ask(open_group, user, title=f"Domanda {i}", body="…")
-    # session, user, bob's profile, sectors, count, page with scores, skills, groups, badge
-    with django_assert_num_queries(9):
+    # user, bob's profile, sectors, count, page with scores, skills, groups, badge
+    with django_assert_num_queries(8):
         response = bob_client.get(directory_url, {"ordine": "attivi"})
     assert response.status_code == 200

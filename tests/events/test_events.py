@@ -460,8 +460,8 @@ def test_event_page_and_list_queries_stay_flat(
         client.get(reverse("events"))
 
 
-QUERIES_EVENT_PAGE = 8
-QUERIES_EVENTS_LIST = 6
+QUERIES_EVENT_PAGE = 7
+QUERIES_EVENTS_LIST = 5
 
 
 def test_near_me_and_only_my_groups(meetup, webinar, closed_group, bob, logged_in):

@@ -37,9 +37,9 @@ def test_thread_page_queries(
     answers = many_answers(question, people)
     Vote.objects.bulk_create(Vote(post=a, user=bob, value=1) for a in answers)
 
-    # session, user, group, bob's seat, question, answer count, page of answers with authors,
+    # user, group, bob's seat, question, answer count, page of answers with authors,
     # comments with authors, bob's blocks, bob's votes, bob's watch, badge
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = bob_client.get(reverse("groups:thread", args=[question.group.slug, question.pk]))
 
     assert response.status_code == 200
@@ -56,8 +56,8 @@ def test_thread_list_queries(bob_client, bob, alice, closed_group, size, django_
     for question in questions[:3]:
         question.answer(alice, body="Risposta")
 
-    # session, user, group, bob's seat, count, page of threads with authors, badge
-    with django_assert_num_queries(7):
+    # user, group, bob's seat, count, page of threads with authors, badge
+    with django_assert_num_queries(6):
         response = bob_client.get(reverse("groups:threads", args=[closed_group.slug]))
 
     assert response.status_code == 200
@@ -74,9 +74,9 @@ def test_group_page_queries_with_threads(
     )
     questions[0].answer(alice, body="Risposta")
 
-    # session, user, group, bob's seat, recent members, recent threads, unanswered count,
+    # user, group, bob's seat, recent members, recent threads, unanswered count,
     # most active members, upcoming events, badge
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200
@@ -95,8 +95,8 @@ def test_search_page_queries(
     )
     Post.objects.update_search_vectors()  # bulk_create skips save(); no-op on SQLite
 
-    # session, user, count, page of threads with authors and groups, badge
-    with django_assert_num_queries(5):
+    # user, count, page of threads with authors and groups, badge
+    with django_assert_num_queries(4):
         response = bob_client.get(reverse("groups:search"), {"q": "Tariffe"})
 
     assert response.status_code == 200

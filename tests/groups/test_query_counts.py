@@ -19,8 +19,8 @@ def test_group_list_queries(dave_client, alice, sector, size, django_assert_num_
         for i in range(size)
     )
 
-    # session, user, sectors, count, page (with membership and pending flags), badge
-    with django_assert_num_queries(6):
+    # user, sectors, count, page (with membership and pending flags), badge
+    with django_assert_num_queries(5):
         response = dave_client.get(reverse("groups:list"))
 
     assert response.status_code == 200
@@ -36,9 +36,9 @@ def test_group_page_queries(
     )
     closed_group.recount()
 
-    # session, user, group, bob's seat, recent members, recent threads, unanswered count,
+    # user, group, bob's seat, recent members, recent threads, unanswered count,
     # most active members, upcoming events, badge
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200
@@ -54,9 +54,9 @@ def test_queue_queries(
     )
     closed_group.recount()
 
-    # session, user, group, alice's seat, count, page of requests with requesters,
+    # user, group, alice's seat, count, page of requests with requesters,
     # requesters' connections already in the group (connections app), badge
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = alice_client.get(reverse("groups:queue", args=[closed_group.slug]))
 
     assert response.status_code == 200
@@ -72,8 +72,8 @@ def test_members_page_queries(
     )
     closed_group.recount()
 
-    # session, user, group, bob's seat, count, page of members with users, badge
-    with django_assert_num_queries(7):
+    # user, group, bob's seat, count, page of members with users, badge
+    with django_assert_num_queries(6):
         response = bob_client.get(reverse("groups:members", args=[closed_group.slug]))
 
     assert response.status_code == 200

@@ -47,10 +47,10 @@ def test_profile_page_queries_for_another_member(
     bob_client, alice, bob, sector, size, django_assert_num_queries
 ):
     fill(alice, bob, sector, size)
-    # session, user, profile (with user and sector), skills, languages, experiences,
+    # user, profile (with user and sector), skills, languages, experiences,
     # activity (one aggregate), groups (readable, shared flag), unread badge; connections:
     # where bob stands with alice, mutual connections, alice's connections list
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = bob_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert response.content.count(b'class="chip"') == size
@@ -62,7 +62,7 @@ def test_profile_page_queries_for_the_owner(
 ):
     fill(alice, bob, sector, size)
     # as above, with alice's own connections list but no panel or mutual connections
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = alice_client.get(alice.get_absolute_url())
     assert response.status_code == 200
     assert b'data-testid="completeness"' in response.content
@@ -71,8 +71,8 @@ def test_profile_page_queries_for_the_owner(
 @pytest.mark.parametrize("size", [2, 30])
 def test_skills_editor_queries(alice_client, alice, bob, sector, size, django_assert_num_queries):
     fill(alice, bob, sector, size)
-    # session, user, profile, skills, languages, experiences: the fragment needs no groups
-    with django_assert_num_queries(6):
+    # user, profile, skills, languages, experiences: the fragment needs no groups
+    with django_assert_num_queries(5):
         response = alice_client.get(
             alice.get_absolute_url() + "?edit=skills", HTTP_HX_REQUEST="true"
         )

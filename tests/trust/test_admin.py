@@ -60,13 +60,13 @@ def test_admin_lists_cost_the_same_at_two_sizes(staff_client, busy, url):
 
 def test_admin_list_query_counts_are_pinned(staff_client, busy, django_assert_num_queries):
     busy(4)
-    # session, user, the sector filter's choices, the count and the full count, the page
+    # user, the sector filter's choices, the count and the full count, the page
     # (group, actor and target joined), the date hierarchy's range and its days
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         staff_client.get(reverse("admin:groups_moderationlog_changelist"))
-    # session, user, the count and the full count, the page (reporter and reported member
+    # user, the count and the full count, the page (reporter and reported member
     # joined), the target-type filter's choices, the date hierarchy's range and its days
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         staff_client.get(reverse("admin:profiles_report_changelist"))
 
 

@@ -1,0 +1,84 @@
+"""The home's cached blocks (connections/home_cache.py): read once, then kept per member and
+language; what changes who may read what, or what the member did, shows at once."""
+
+import pytest
+from django.utils import translation
+
+from groups.models import Post
+from profiles.models import Block, Skill
+from tests.events.conftest import make_event
+
+HOME = "/"
+
+
+@pytest.fixture
+def seo(bob):
+    skill = Skill.objects.create(name="SEO locale", is_approved=True)
+    bob.profile.skills.add(skill)
+    return skill
+
+
+def home_of(client) -> str:
+    response = client.get(HOME)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_cached_home_is_the_members_own(logged_in, closed_group, alice, bob, dave, seo):
+    question = Post.ask(closed_group, alice, title="Domanda interna sulla SEO locale", body="?")
+    bob_client, dave_client = logged_in(bob), logged_in(dave)
+    dave.profile.skills.add(seo)
+    assert question.title in home_of(bob_client)  # now cached for bob
+    assert question.title not in home_of(dave_client)  # dave is not in the group
+    assert question.title in home_of(bob_client)
+
+
+def test_answering_takes_the_question_off_my_home_at_once(
+    bob_client, closed_group, alice, bob, seo
+):
+    question = Post.ask(closed_group, alice, title="Come si fa la SEO locale?", body="?")
+    assert question.title in home_of(bob_client)
+    question.answer(bob, body="Così.")
+    assert question.title not in home_of(bob_client)
+
+
+def test_a_new_question_may_wait_but_a_removed_one_goes_at_once(
+    bob_client, closed_group, alice, moderator, seo
+):
+    first = Post.ask(closed_group, alice, title="Prima domanda sulla SEO locale", body="?")
+    assert first.title in home_of(bob_client)
+    later = Post.ask(closed_group, alice, title="Seconda domanda sulla SEO locale", body="?")
+    assert later.title not in home_of(bob_client)  # kept: the block lags a little
+    first.soft_delete(by=moderator)
+    text = home_of(bob_client)
+    assert first.title not in text
+    assert later.title in text
+
+
+def test_a_block_and_a_leave_show_at_once(logged_in, closed_group, alice, bob, moderator):
+    question = Post.ask(closed_group, bob, title="Il mio thread", body="?")
+    question.answer(alice, body="Risposta di Alice")
+    question.answer(moderator, body="Risposta di Monica")
+    client = logged_in(bob)
+    text = home_of(client)
+    assert "Alice Romano" in text and "Monica Moderatrice" in text
+    Block.objects.create(blocker=bob, blocked=alice)
+    text = home_of(client).split("<main")[1]
+    assert "Alice Romano" not in text and "Monica Moderatrice" in text
+    closed_group.leave(bob)
+    assert "Monica Moderatrice" not in home_of(client).split("<main")[1]
+
+
+def test_a_cancelled_event_leaves_the_home_at_once(bob_client, closed_group, alice):
+    event = make_event(closed_group, alice, title="Aperitivo dei SEO")
+    assert event.title in home_of(bob_client)
+    assert event.cancel(by=alice, message="Pioggia")
+    assert event.title not in home_of(bob_client)
+
+
+def test_each_language_has_its_own_copy(bob_client, closed_group, alice, seo):
+    Post.ask(closed_group, alice, title="Domanda sulla SEO locale", body="?")
+    with translation.override("it"):
+        assert "corrisponde alla tua competenza" in home_of(bob_client)
+    bob_client.cookies["django_language"] = "en"
+    assert "matches your skill" in home_of(bob_client)
