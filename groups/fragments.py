@@ -104,6 +104,30 @@ def row_key(thread, *, show_group: bool) -> str:
     return f"thread-row:{digest}"
 
 
+def event_row_key(event, *, show_group: bool) -> str:
+    """The cache key of an event row (groups/_event_row.html): the same for every reader but
+    its distance, which is in the key (to the kilometre, as shown)."""
+    distance = getattr(event, "distance_km", None)
+    signature = (
+        event.pk,
+        event.title,
+        event.starts_at,
+        event.time_zone,
+        event.format,
+        event.city,
+        event.going_count,
+        event.capacity,
+        event.status,
+        None if distance is None else round(distance),
+        event.group.name if show_group else None,
+        event.group.slug,
+        get_language(),
+        get_script_prefix(),
+    )
+    digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
+    return f"event-row:{digest}"
+
+
 def _attach(keyed: dict) -> None:
     """Sets `cached_fragment` on each item of {key: item}, with one cache round trip."""
     for item in keyed.values():
@@ -124,6 +148,15 @@ def prefetch_fragments(posts, **viewer) -> None:
             continue
         post.fragment_key = fragment_key(post, **viewer)
         keys[post.fragment_key] = post
+    _attach(keys)
+
+
+def prefetch_event_rows(events, *, show_group: bool = False) -> None:
+    """The event rows' fragments, as prefetch_rows() does for threads."""
+    keys = {}
+    for event in events:
+        event.fragment_key = event_row_key(event, show_group=show_group)
+        keys[event.fragment_key] = event
     _attach(keys)
 
 

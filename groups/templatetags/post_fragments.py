@@ -1,5 +1,6 @@
 """`{% cachedpost post %}…{% endcachedpost %}`: the post's fragment from the cache the view
-prefetched (groups/fragments.py), or rendered and stored."""
+prefetched (groups/fragments.py), or rendered and stored. `{% cachedrow event %}…{% endcachedrow %}`
+is the same tag, named for other rows (events)."""
 
 from django import template
 from django.core.cache import cache
@@ -30,10 +31,11 @@ class CachedPostNode(template.Node):
 
 
 @register.tag
+@register.tag("cachedrow")
 def cachedpost(parser, token):
     bits = token.split_contents()
     if len(bits) != 2:
-        raise template.TemplateSyntaxError("{% cachedpost post %} takes one argument.")
-    nodelist = parser.parse(("endcachedpost",))
+        raise template.TemplateSyntaxError(f"{{% {bits[0]} item %}} takes one argument.")
+    nodelist = parser.parse((f"end{bits[0]}",))
     parser.delete_first_token()
     return CachedPostNode(parser.compile_filter(bits[1]), nodelist)

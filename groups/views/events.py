@@ -28,6 +28,7 @@ from groups.forms import (
     EventForm,
     RsvpForm,
 )
+from groups.fragments import prefetch_event_rows
 from groups.models import CalendarFeed, Event, GroupActionError, ModerationLog, Rsvp
 from groups.views.access import get_event_for_reader, get_group_for_reader
 from profiles import geo
@@ -79,6 +80,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if origin is not None:
         events = events.filter(distance_km__lte=km)
     page = Paginator(events, EVENT_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    prefetch_event_rows(page.object_list, show_group=True)
     context = {"page": page, "form": form, "has_place": home is not None}
     template = "groups/events.html"
     if request.htmx:

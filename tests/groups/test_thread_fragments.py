@@ -168,3 +168,35 @@ def test_an_outsider_never_gets_a_cached_row_of_a_closed_group(
         for url in (group_page, threads, search):
             response = reader.get(url)
             assert "Tariffe riservate?" not in response.content.decode()
+
+
+# Event rows (the events list) ------------------------------------------------------------
+
+
+def test_event_rows_are_read_back_and_never_stale(open_group, alice, bob, bob_client):
+    from tests.events.conftest import make_event
+
+    event = make_event(open_group, alice, title="Aperitivo aperto")
+    url = reverse("events")
+    first = bob_client.get(url)
+    second = bob_client.get(url)
+    assert first.context["page"].object_list[0].cached_fragment is None
+    assert second.context["page"].object_list[0].cached_fragment is not None
+    assert "Aperitivo aperto" in second.content.decode()
+
+    event.rsvp(bob, "going")
+    third = bob_client.get(url)
+    assert third.context["page"].object_list[0].cached_fragment is None  # a new key
+    assert "1 partecipa" in third.content.decode()
+
+
+def test_an_outsider_never_gets_a_cached_event_row_of_a_closed_group(
+    closed_group, alice, bob_client, dave_client, client
+):
+    from tests.events.conftest import make_event
+
+    make_event(closed_group, alice, title="Cena riservata")
+    url = reverse("events")
+    assert "Cena riservata" in bob_client.get(url).content.decode()  # a member fills the cache
+    for reader in (dave_client, client):
+        assert "Cena riservata" not in reader.get(url).content.decode()
