@@ -1,14 +1,15 @@
 """The home's costly blocks, kept a short while per member in the (fail-open) cache.
 
 Questions you could answer, activity on your threads and upcoming events are the home's
-queries (23, 22 and 4 ms on the large data set): each is read once per member, language and
-*generation*, then kept for BLOCK_SECONDS. What they show may lag by that long when others
-act (a new answer on your thread: the notification badge is live meanwhile). What changes
-who may read what, or what the member did, starts a new generation at once, so the home never
-shows what the member may no longer read:
+costly queries (23, 22 and 4 ms on the large data set), and the profile nudge four more: each
+is read once per member, language and *generation*, then kept for BLOCK_SECONDS. What they
+show may lag by that long when others act (a new answer on your thread: the notification badge
+is live meanwhile). What changes who may read what, or what the member did, starts a new
+generation at once, so the home never shows what the member may no longer read:
 
 - the member's own generation: joining, leaving or being removed from a group, blocking or
-  being blocked, answering, replying to an event, editing the profile (skills, offers, place);
+  being blocked, answering, replying to an event, editing the profile (skills, offers, place,
+  languages, experiences);
 - everyone's generation: a group saved (its visibility), an event saved, cancelled or
   deleted, a post or a comment hidden or deleted (groups.models.qa_records.content_withdrawn).
 
@@ -25,7 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import get_language
 
-BLOCK_SECONDS = {"questions": 120, "activity": 30, "events": 120}
+BLOCK_SECONDS = {"questions": 120, "activity": 30, "events": 120, "profile": 600}
 EVERYONE = "home-gen"
 
 
@@ -97,6 +98,11 @@ def member_acted(sender, instance, raw: bool = False, **kwargs):
     """An answer, a reply to an event or a profile edit: the member's own blocks change."""
     if not raw:
         forget_members(getattr(instance, "author_id", None) or getattr(instance, "user_id", None))
+
+
+def profile_part_changed(sender, instance, raw: bool = False, **kwargs):
+    if not raw:
+        forget_members(instance.profile.user_id)
 
 
 def post_created(sender, instance, raw: bool = False, created: bool = False, **kwargs):

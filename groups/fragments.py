@@ -128,7 +128,7 @@ def event_row_key(event, *, show_group: bool) -> str:
     return f"event-row:{digest}"
 
 
-def _attach(keyed: dict) -> None:
+def attach_cached(keyed: dict) -> None:
     """Sets `cached_fragment` on each item of {key: item}, with one cache round trip."""
     for item in keyed.values():
         item.cached_fragment = None
@@ -148,7 +148,7 @@ def prefetch_fragments(posts, **viewer) -> None:
             continue
         post.fragment_key = fragment_key(post, **viewer)
         keys[post.fragment_key] = post
-    _attach(keys)
+    attach_cached(keys)
 
 
 def prefetch_event_rows(events, *, show_group: bool = False) -> None:
@@ -157,7 +157,7 @@ def prefetch_event_rows(events, *, show_group: bool = False) -> None:
     for event in events:
         event.fragment_key = event_row_key(event, show_group=show_group)
         keys[event.fragment_key] = event
-    _attach(keys)
+    attach_cached(keys)
 
 
 def prefetch_rows(threads, *, show_group: bool = False) -> None:
@@ -167,4 +167,4 @@ def prefetch_rows(threads, *, show_group: bool = False) -> None:
     for thread in threads:
         thread.fragment_key = row_key(thread, show_group=show_group)
         keys[thread.fragment_key] = thread
-    _attach(keys)
+    attach_cached(keys)

@@ -4,6 +4,9 @@ Every page works with plain POSTs and redirects; htmx swaps fragments of the sam
 Live updates: the push channel (connections/live.py) only names events; the page then fetches
 the fragment here, so every read goes through the same access helper."""
 
+import hashlib
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +17,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +34,7 @@ from connections.conversations import (
     unread_count_subquery,
 )
 from connections.models import Conversation
+from groups.fragments import attach_cached
 from groups.models import GroupActionError
 from groups.views.reports import report_form_response
 from profiles.forms import ReportForm
@@ -111,6 +116,34 @@ def require_writer(request: HttpRequest) -> None:
 # Inbox ---------------------------------------------------------------------------------------
 
 
+def prefetch_talk_rows(sides, viewer_pk: int) -> None:
+    """The inbox rows' fragments (inbox.html#talk-row), as groups.fragments does for thread
+    rows: each key holds what the row shows, so no row is stale; and the row is the viewer's
+    own side of the conversation (its pk is in the key), loaded for them alone."""
+    keys = {}
+    for side in sides:
+        signature = (
+            side.pk,
+            side.conversation_id,
+            side.conversation.state,
+            side.other.name if side.other else None,
+            side.unread,
+            side.marked_unread,
+            side.is_unread,
+            side.muted,
+            side.last_sender == viewer_pk,
+            side.last_body,
+            side.last_activity_at,
+            get_language(),
+            get_script_prefix(),
+            int(time.time() // 60),  # "3 minutes ago"
+        )
+        digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
+        side.fragment_key = f"talk-row:{digest}"
+        keys[side.fragment_key] = side
+    attach_cached(keys)
+
+
 def inbox_rows(user, *, archived: bool):
     last = Message.objects.filter(pk=OuterRef("last_message_id"))
     return (
@@ -161,13 +194,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # PostgreSQL text refuses NUL bytes: a query carrying one must not become a 500.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
     Participant.mark_delivered(user)
+    page = Paginator(inbox_rows(user, archived=archived), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    prefetch_talk_rows(page.object_list, user.pk)
     context = {
         "archived": archived,
         "query": query,
         "results": search_messages(user, query) if query else None,
-        "page": Paginator(inbox_rows(user, archived=archived), INBOX_PAGE_SIZE).get_page(
-            request.GET.get("pagina")
-        ),
+        "page": page,
         "requests": list(
             Participant.objects.of(user)
             .filter(conversation__state=Conversation.State.REQUEST)

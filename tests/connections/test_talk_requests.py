@@ -208,3 +208,19 @@ def test_conversation_page_queries(dave, make_user, connect, size, django_assert
     with django_assert_num_queries(4):
         response = client.get(f"/rete/messaggi/{conversation.pk}/")
     assert response.content.decode().count('data-testid="message"') == size + 1
+
+
+def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect):
+    fill(dave, make_user, connect, 2)
+    client = client_for(dave)
+    first = client.get("/rete/messaggi/")
+    second = client.get("/rete/messaggi/")
+    rows = second.context["page"].object_list
+    assert all(row.cached_fragment is not None for row in rows)
+    assert all(row.cached_fragment is None for row in first.context["page"].object_list)
+    side = rows[0]
+    Participant.objects.filter(pk=side.pk).update(marked_unread=True)
+    third = client.get("/rete/messaggi/")
+    changed = next(row for row in third.context["page"].object_list if row.pk == side.pk)
+    assert changed.cached_fragment is None  # a new key: rendered again
+    assert third.content.decode().count('data-testid="talk-unread">•<') >= 1

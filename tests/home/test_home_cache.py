@@ -82,3 +82,17 @@ def test_each_language_has_its_own_copy(bob_client, closed_group, alice, seo):
         assert "corrisponde alla tua competenza" in home_of(bob_client)
     bob_client.cookies["django_language"] = "en"
     assert "matches your skill" in home_of(bob_client)
+
+
+def test_the_profile_nudge_follows_each_edit_at_once(bob_client, bob):
+    def percent() -> str:
+        text = home_of(bob_client)
+        return text.split('<progress value="')[1].split('"')[0]
+
+    before = percent()
+    assert percent() == before  # read back
+    bob.profile.experiences.create(role="Copywriter", organisation="Studio", start_year=2020)
+    with_experience = percent()
+    assert int(with_experience) > int(before)
+    bob.profile.languages.create(code="it")
+    assert int(percent()) > int(with_experience)
