@@ -11,7 +11,9 @@ generation at once, so the home never shows what the member may no longer read:
   being blocked, answering, replying to an event, editing the profile (skills, offers, place,
   languages, experiences);
 - everyone's generation: a group saved (its visibility), an event saved, cancelled or
-  deleted, a post or a comment hidden or deleted (groups.models.qa_records.content_withdrawn).
+  deleted, a post or a comment hidden or deleted (groups.models.qa_records.content_withdrawn),
+  an account erased (its name leaves the blocks). Not a post's row deleted: a receiver there
+  would make every cascade load each post (a group's are covered by the group's deletion).
 
 A generation is a random token under a key without expiry, written at once and again after the
 transaction commits (so no block rebuilt from the old rows meanwhile outlives the change). The

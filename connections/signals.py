@@ -15,6 +15,7 @@ from connections.models import (
     mark_stale,
 )
 from groups.models import Membership, Rsvp
+from profiles.models import User
 
 # What the ranking reads from a profile (suggestion_graph.load_side_data). A new signal adds
 # its receiver here and its field to the side data, as meetup attendance did.
@@ -27,6 +28,12 @@ def membership_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     the member and for the group's members. A role change (post_save without created)
     changes nothing the engine reads."""
     if raw or (kwargs.get("signal") is post_save and not kwargs.get("created")):
+        return
+    origin = kwargs.get("origin")
+    if isinstance(origin, User) and origin.pk == instance.user_id:
+        # The seat goes with a deleted account: user_deleted marked whom that concerns, and a
+        # mark for the account itself would point at a row that is about to go (the commit
+        # would then fail on the foreign key).
         return
     mark_candidate_changed(instance.user_id, instance.group_id)
     # Crossing the size above which co-members stop being candidates (either way) changes

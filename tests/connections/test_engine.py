@@ -5,6 +5,7 @@ import random
 
 import numpy as np
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -290,3 +291,16 @@ def test_same_city_ignores_a_member_who_shows_only_the_region(bob, dave, make_us
     )
     suggestions.refresh_for([dave.pk])
     assert not dave.suggestions.get(candidate=hidden).same_city
+
+
+def test_deleting_a_group_member_leaves_no_mark_for_the_account(closed_group, alice, bob):
+    from connections.models import StaleSuggestions
+
+    assert closed_group.memberships.filter(user=bob).exists()
+    pk = bob.pk
+    bob.delete()
+    # What the commit would check: every foreign key points at a row (it failed on a mark
+    # left for the deleted account by the seat's own deletion).
+    connection.check_constraints()
+    assert not StaleSuggestions.objects.filter(user_id=pk).exists()
+    assert not closed_group.memberships.filter(user_id=pk).exists()

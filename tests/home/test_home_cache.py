@@ -96,3 +96,11 @@ def test_the_profile_nudge_follows_each_edit_at_once(bob_client, bob):
     assert int(with_experience) > int(before)
     bob.profile.languages.create(code="it")
     assert int(percent()) > int(with_experience)
+
+
+def test_an_erased_members_content_leaves_every_home_at_once(bob_client, closed_group, alice, bob):
+    question = Post.ask(closed_group, bob, title="Il thread di Bob", body="?")
+    question.answer(alice, body="Risposta di Alice")
+    assert "Alice Romano" in home_of(bob_client)
+    alice.delete()
+    assert "Alice Romano" not in home_of(bob_client).split("<main")[1]
