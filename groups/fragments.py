@@ -128,6 +128,19 @@ def event_row_key(event, *, show_group: bool) -> str:
     return f"event-row:{digest}"
 
 
+def prefetch_keyed(items, prefix: str, signature) -> None:
+    """For rows of other layers: sets `fragment_key` (a hash of signature(item), the language
+    and the script prefix) and `cached_fragment` on each item, with one cache round trip. The
+    signature must hold everything the fragment shows and every way the viewer sees it."""
+    keys = {}
+    for item in items:
+        parts = (*signature(item), get_language(), get_script_prefix())
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+        item.fragment_key = f"{prefix}:{digest}"
+        keys[item.fragment_key] = item
+    attach_cached(keys)
+
+
 def attach_cached(keyed: dict) -> None:
     """Sets `cached_fragment` on each item of {key: item}, with one cache round trip."""
     for item in keyed.values():

@@ -4,7 +4,6 @@ Every page works with plain POSTs and redirects; htmx swaps fragments of the sam
 Live updates: the push channel (connections/live.py) only names events; the page then fetches
 the fragment here, so every read goes through the same access helper."""
 
-import hashlib
 import time
 
 from django.conf import settings
@@ -17,8 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import get_script_prefix, reverse
-from django.utils.translation import get_language
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -34,7 +32,7 @@ from connections.conversations import (
     unread_count_subquery,
 )
 from connections.models import Conversation
-from groups.fragments import attach_cached
+from groups.fragments import prefetch_keyed
 from groups.models import GroupActionError
 from groups.views.reports import report_form_response
 from profiles.forms import ReportForm
@@ -117,12 +115,13 @@ def require_writer(request: HttpRequest) -> None:
 
 
 def prefetch_talk_rows(sides, viewer_pk: int) -> None:
-    """The inbox rows' fragments (inbox.html#talk-row), as groups.fragments does for thread
+    """The inbox rows' fragments (inbox.html's rows), as groups.fragments does for thread
     rows: each key holds what the row shows, so no row is stale; and the row is the viewer's
     own side of the conversation (its pk is in the key), loaded for them alone."""
-    keys = {}
-    for side in sides:
-        signature = (
+    prefetch_keyed(
+        sides,
+        "talk-row",
+        lambda side: (
             side.pk,
             side.conversation_id,
             side.conversation.state,
@@ -134,14 +133,32 @@ def prefetch_talk_rows(sides, viewer_pk: int) -> None:
             side.last_sender == viewer_pk,
             side.last_body,
             side.last_activity_at,
-            get_language(),
-            get_script_prefix(),
             int(time.time() // 60),  # "3 minutes ago"
-        )
-        digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
-        side.fragment_key = f"talk-row:{digest}"
-        keys[side.fragment_key] = side
-    attach_cached(keys)
+        ),
+    )
+
+
+def prefetch_message_fragments(messages_, conversation_pk: int, editing) -> None:
+    """The conversation's messages, each cached as thread posts are: keyed by what it shows
+    and how this participant sees it (theirs or not, its status, still editable); the
+    message being edited is rendered live. Only participants reach this
+    (get_side_for_member), and `mine` is in the key."""
+    prefetch_keyed(
+        [message for message in messages_ if message.pk != editing],
+        "talk-message",
+        lambda message: (
+            conversation_pk,
+            message.pk,
+            message.body,
+            message.is_deleted,
+            message.edited_at,
+            message.created_at,
+            message.mine,
+            getattr(message, "status", None),
+            getattr(message, "editable", False),
+            int(time.time() // 60),
+        ),
+    )
 
 
 def inbox_rows(user, *, archived: bool):
@@ -284,6 +301,7 @@ def conversation_context(request: HttpRequest, side: Participant, **extra) -> di
         else:
             message.status = "sent"
         message.editable = message.can_edit(request.user)
+    prefetch_message_fragments(shown, conversation.pk, extra.get("editing"))
     waiting = (
         conversation.state != Conversation.State.ACTIVE
         and conversation.started_by_id == request.user.pk

@@ -224,3 +224,27 @@ def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect):
     changed = next(row for row in third.context["page"].object_list if row.pk == side.pk)
     assert changed.cached_fragment is None  # a new key: rendered again
     assert third.content.decode().count('data-testid="talk-unread">•<') >= 1
+
+
+def test_messages_are_read_back_each_as_its_reader_sees_it(dave, make_user, connect):
+    conversation = fill(dave, make_user, connect, 2)
+    other = conversation.participants.exclude(user=dave).get().user
+    url = f"/rete/messaggi/{conversation.pk}/"
+    mine, theirs = client_for(dave), client_for(other)
+    first = mine.get(url)
+    second = mine.get(url)
+    assert all(m.cached_fragment is None for m in first.context["messages_shown"])
+    assert all(m.cached_fragment is not None for m in second.context["messages_shown"])
+    # The other side reads the same messages with the opposite "mine": its own copies.
+    page = theirs.get(url)
+    assert all(m.cached_fragment is None for m in page.context["messages_shown"])
+    assert page.content.decode().count('data-testid="delete-message"') == sum(
+        m.sender_id == other.pk for m in page.context["messages_shown"]
+    )
+    # An edit shows at once.
+    message = next(m for m in second.context["messages_shown"] if m.mine)
+    Message.objects.filter(pk=message.pk).update(body="Testo corretto")
+    third = mine.get(url)
+    assert "Testo corretto" in third.content.decode()
+    # Each form carries the reader's own CSRF token, not a placeholder.
+    assert "gildacsrf0placeholder" not in third.content.decode()
