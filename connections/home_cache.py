@@ -97,7 +97,7 @@ def block_changed(sender, instance, raw: bool = False, **kwargs):
 
 
 def member_acted(sender, instance, raw: bool = False, **kwargs):
-    """An answer, a reply to an event or a profile edit: the member's own blocks change."""
+    """A reply to an event or a profile edit: the member's own blocks change."""
     if not raw:
         forget_members(getattr(instance, "author_id", None) or getattr(instance, "user_id", None))
 
