@@ -1,7 +1,8 @@
 """Rendered thread posts and thread-list rows, cached in Redis: a post's HTML is the same for
 every reader who sees it the same way, so the thread page renders each post once and reads it
 back after. A row of a thread list (group page, thread list, search) is the same for every
-reader: prefetch_rows() keys it by what it shows.
+reader: prefetch_rows() keys it by what it shows. Event rows, inbox rows and a conversation's
+messages go through prefetch_keyed(), with a signature of what they show.
 
 The key is a hash of everything the post's fragment shows: the post and its comments as loaded
 for this request (body, score, acceptance, deletion, edit time, authors' names), the viewer's
@@ -104,34 +105,11 @@ def row_key(thread, *, show_group: bool) -> str:
     return f"thread-row:{digest}"
 
 
-def event_row_key(event, *, show_group: bool) -> str:
-    """The cache key of an event row (groups/_event_row.html): the same for every reader but
-    its distance, which is in the key (to the kilometre, as shown)."""
-    distance = getattr(event, "distance_km", None)
-    signature = (
-        event.pk,
-        event.title,
-        event.starts_at,
-        event.time_zone,
-        event.format,
-        event.city,
-        event.going_count,
-        event.capacity,
-        event.status,
-        None if distance is None else round(distance),
-        event.group.name if show_group else None,
-        event.group.slug,
-        get_language(),
-        get_script_prefix(),
-    )
-    digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
-    return f"event-row:{digest}"
-
-
 def prefetch_keyed(items, prefix: str, signature) -> None:
-    """For rows of other layers: sets `fragment_key` (a hash of signature(item), the language
-    and the script prefix) and `cached_fragment` on each item, with one cache round trip. The
-    signature must hold everything the fragment shows and every way the viewer sees it."""
+    """For any rows (events, and those of other layers): sets `fragment_key` (a hash of
+    signature(item), the language and the script prefix) and `cached_fragment` on each item,
+    with one cache round trip. The signature must hold everything the fragment shows and
+    every way the viewer sees it."""
     keys = {}
     for item in items:
         parts = (*signature(item), get_language(), get_script_prefix())
@@ -165,12 +143,28 @@ def prefetch_fragments(posts, **viewer) -> None:
 
 
 def prefetch_event_rows(events, *, show_group: bool = False) -> None:
-    """The event rows' fragments, as prefetch_rows() does for threads."""
-    keys = {}
-    for event in events:
-        event.fragment_key = event_row_key(event, show_group=show_group)
-        keys[event.fragment_key] = event
-    attach_cached(keys)
+    """The event rows' fragments (groups/_event_row.html), as prefetch_rows() does for
+    threads: the same for every reader but the distance, which is in the key (to the
+    kilometre, as shown)."""
+
+    def signature(event) -> tuple:
+        distance = getattr(event, "distance_km", None)
+        return (
+            event.pk,
+            event.title,
+            event.starts_at,
+            event.time_zone,
+            event.format,
+            event.city,
+            event.going_count,
+            event.capacity,
+            event.status,
+            None if distance is None else round(distance),
+            event.group.name if show_group else None,
+            event.group.slug,
+        )
+
+    prefetch_keyed(events, "event-row", signature)
 
 
 def prefetch_rows(threads, *, show_group: bool = False) -> None:
