@@ -21,12 +21,16 @@ receivers are connected in ConnectionsConfig.ready. With Redis down every block 
 PostgreSQL, as before.
 """
 
+import logging
+import pickle
 import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 BLOCK_SECONDS = {"questions": 120, "activity": 30, "events": 120, "profile": 600}
 EVERYONE = "home-gen"
@@ -70,7 +74,13 @@ def load_blocks(user, loaders: dict[str, Callable]) -> dict:
         )
     )
     keys = {name: f"home:{name}:{suffix}" for name in loaders}
-    found = cache.get_many(list(keys.values()))
+    try:
+        found = cache.get_many(list(keys.values()))
+    except (pickle.UnpicklingError, AttributeError, ImportError, TypeError) as error:
+        # Blocks pickled by an earlier release whose classes have changed since (a deploy
+        # within BLOCK_SECONDS): read again, never an error page.
+        logger.warning("home blocks unreadable, read again: %r", error)
+        found = {}
     blocks, missed = {}, {}
     for name, load in loaders.items():
         key = keys[name]
