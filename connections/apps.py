@@ -35,10 +35,7 @@ class ConnectionsConfig(AppConfig):
             (pre_delete, signals.event_deleted, "groups.Event", "conn-e0"),
             (pre_save, signals.remember_event_start_change, "groups.Event", "conn-e1"),
             (post_save, signals.event_saved, "groups.Event", "conn-e2"),
-        ):
-            signal.connect(receiver, sender=sender, dispatch_uid=uid)
-        # The home's cached blocks (connections/home_cache.py).
-        for signal, receiver, sender, uid in (
+            # The home's cached blocks (connections/home_cache.py).
             (post_save, home_cache.membership_changed, "groups.Membership", "home-m1"),
             (post_delete, home_cache.membership_changed, "groups.Membership", "home-m2"),
             (post_save, home_cache.block_changed, "profiles.Block", "home-b1"),

@@ -1,6 +1,5 @@
 """The personal home: blocks, visibility, htmx fragments and lazy placeholders."""
 
-import pytest
 from django.urls import reverse
 
 from connections.models import ConnectionRequest
@@ -8,13 +7,6 @@ from groups.models import Post
 from profiles.models import Skill
 
 HOME = "/"
-
-
-@pytest.fixture
-def seo(bob):
-    skill = Skill.objects.create(name="SEO locale", is_approved=True)
-    bob.profile.skills.add(skill)
-    return skill
 
 
 def ask(group, author, title, body="Qualche consiglio?"):

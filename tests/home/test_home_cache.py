@@ -1,21 +1,13 @@
 """The home's cached blocks (connections/home_cache.py): read once, then kept per member and
 language; what changes who may read what, or what the member did, shows at once."""
 
-import pytest
 from django.utils import translation
 
 from groups.models import Post
-from profiles.models import Block, Skill
+from profiles.models import Block
 from tests.events.conftest import make_event
 
 HOME = "/"
-
-
-@pytest.fixture
-def seo(bob):
-    skill = Skill.objects.create(name="SEO locale", is_approved=True)
-    bob.profile.skills.add(skill)
-    return skill
 
 
 def home_of(client) -> str:
