@@ -534,3 +534,13 @@ def test_home_shows_my_groups_events_and_readable_ones_near_me(
     dave_home = [e.title for e in logged_in(dave).get("/").context["events"]]
     assert dave_home == [nearby.title]
     assert webinar.title not in dave_home  # online, of a group he is not in
+
+
+def test_the_filters_are_a_search_landmark_laid_out_as_a_form(client, db):
+    """role="search" on the form made Pico lay its eight fields out as one squeezed row (the
+    filter button a column as tall as the form on a phone); the <search> element around it
+    keeps the landmark without that."""
+    html = client.get(reverse("events")).content.decode()
+    assert '<search><form method="get" action="/eventi/" class="event-filters"' in html
+    form = html.split('class="event-filters"')[1].split(">")[0]
+    assert "role=" not in form
