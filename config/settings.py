@@ -134,6 +134,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # limits are not enforced, with a logged warning.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = caches_from_url(REDIS_URL)
+# Whole pages for visitors are kept this long (config/page_cache.py); 0 turns it off.
+VISITOR_PAGE_SECONDS = env_int("VISITOR_PAGE_SECONDS", 30)
 
 # In the database, so that a Redis outage logs nobody out, read through the cache
 # (config/sessions.py).

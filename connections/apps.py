@@ -66,3 +66,5 @@ class ConnectionsConfig(AppConfig):
         from profiles.models import member_suspended
 
         member_suspended.connect(withdraw_suspended_member, dispatch_uid="conn-suspended")
+        # Visitors' pages (config/page_cache.py) share the home's "everyone" generation.
+        member_suspended.connect(home_cache.everyone_changed, dispatch_uid="home-s")

@@ -23,41 +23,24 @@ PostgreSQL, as before.
 
 import logging
 import pickle
-import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.translation import get_language
+
+from config.page_cache import EVERYONE, forget_everyone, new_generation
 
 logger = logging.getLogger(__name__)
 
 BLOCK_SECONDS = {"questions": 120, "activity": 30, "events": 120, "profile": 600}
-EVERYONE = "home-gen"
 
 
 def _member_key(user_id: int) -> str:
     return f"home-gen:{user_id}"
 
 
-def _new_generation(keys: list[str]) -> None:
-    def write() -> None:
-        token = uuid.uuid4().hex
-        cache.set_many(dict.fromkeys(keys, token), None)
-
-    write()
-    if transaction.get_connection().in_atomic_block:
-        # Again once the rows are committed: a home read between the two writes may have
-        # kept a block built from the old rows under the first token.
-        transaction.on_commit(write)
-
-
 def forget_members(*user_ids: int) -> None:
-    _new_generation([_member_key(user_id) for user_id in user_ids if user_id])
-
-
-def forget_everyone() -> None:
-    _new_generation([EVERYONE])
+    new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
 def load_blocks(user, loaders: dict[str, Callable]) -> dict:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.ids import parse_id
+from config.page_cache import cache_for_visitors
 from connections import home_cache, network
 from connections.models import Connection, ConnectionRequest
 from groups import home as group_blocks
@@ -91,6 +92,7 @@ BLOCKS = {
 
 
 @require_GET
+@cache_for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.page_cache import cache_for_visitors
 from groups import calendar
 from groups.forms import (
     AttendanceForm,
@@ -37,6 +38,7 @@ EVENT_PAGE_SIZE = 20
 
 
 @require_GET
+@cache_for_visitors
 def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming events the viewer may see, filtered by city (or near me) and radius, dates,
     group and "only my groups". A member with a place sees each event's distance from it."""
@@ -89,6 +91,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors
 def group_events(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -192,6 +195,7 @@ def _detail_context(request, seat, event, **extra) -> dict:
 
 
 @require_GET
+@cache_for_visitors
 def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, event = get_event_for_reader(request, slug, pk)
     return render(request, "groups/event.html", _detail_context(request, seat, event))

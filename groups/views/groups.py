@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.page_cache import cache_for_visitors
 from groups.forms import GroupForm, JoinRequestForm
 from groups.fragments import prefetch_rows
 from groups.models import (
@@ -46,6 +47,7 @@ def home_groups(user) -> dict:
 
 
 @require_GET
+@cache_for_visitors
 def group_list(request: HttpRequest) -> HttpResponse:
     sectors = list(Sector.objects.all())
     sector = next((s for s in sectors if s.slug == request.GET.get("settore")), None)
@@ -97,6 +99,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_seat(request, slug)
     group, membership, readable = seat.group, seat.membership, seat.can_read

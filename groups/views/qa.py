@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
+from config.page_cache import cache_for_visitors
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
 from groups.fragments import prefetch_fragments, prefetch_rows
 from groups.models import (
@@ -41,6 +42,7 @@ THREAD_ORDERS = ["active", "newest", "top", "unanswered"]
 
 
 @require_GET
+@cache_for_visitors
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -83,6 +85,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_for_visitors
 def search(request: HttpRequest) -> HttpResponse:
     """Threads across every group the user may read."""
     query = request.GET.get("q", "").strip()[:100]
@@ -238,6 +241,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
 
 
 @require_GET
+@cache_for_visitors
 def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         seat, question = get_post_for_reader(request, slug, pk)

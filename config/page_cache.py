@@ -1,0 +1,132 @@
+"""Whole pages for visitors (not logged in), kept a short while in the (fail-open) cache.
+
+A visitor's page is the same for every visitor who asks for the same address, on the same host,
+in the same language: @cache_for_visitors keeps it for VISITOR_PAGE_SECONDS and serves it
+again without running the view. What it shows may lag by that long (a new answer, a new
+member); what *withdraws* something from visitors takes effect at once, because every kept
+page carries the generation it was built under and is served only while that generation is
+the current one. The generation is everyone's (EVERYONE): a group saved (its visibility) or
+deleted, an event saved or deleted, a post or comment hidden or deleted, a member suspended or
+an account erased (the receivers are connected in ConnectionsConfig.ready).
+
+Only a visitor with no session and no messages is served from it, for a full GET (not htmx).
+The per-request parts are put back on the way out: the CSRF token (the visitor's own, so their
+login form works) and the CSP nonce (the one in this response's header). A page whose view set
+a cookie, or that is not a plain 200, is never kept. With Redis down every page is rendered.
+"""
+
+import functools
+import hashlib
+import re
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.utils.translation import get_language
+
+EVERYONE = "home-gen"  # the name predates this module: the home's blocks read it too
+CSRF_PLACEHOLDER = "gildapagecsrf00000000000000000000000000000000000000000000000000000"
+NONCE_PLACEHOLDER = "gildapagenonce000000000000"
+# A masked CSRF token, as Django renders it: 64 letters and digits.
+MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+
+
+def new_generation(keys: list[str]) -> None:
+    """A new random token under each key, without expiry, written at once and again after the
+    transaction commits (so that nothing built from the old rows meanwhile outlives it)."""
+
+    def write() -> None:
+        cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)
+
+    write()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(write)
+
+
+def forget_everyone() -> None:
+    new_generation([EVERYONE])
+
+
+def _served_from_cache(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and not request.htmx
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not request.user.is_authenticated
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    parts = (request.scheme, request.get_host(), request.get_full_path(), get_language())
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+    return f"visitor-page:{digest}"
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def _with_placeholders(request: HttpRequest, content: bytes) -> bytes:
+    """The rendered page with this request's CSRF tokens (each one masked anew) and nonce
+    replaced by placeholders."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret:
+
+        def unmasked(match: re.Match) -> bytes:
+            token = match.group().decode()
+            if _unmask_cipher_token(token) == secret:
+                return CSRF_PLACEHOLDER.encode()
+            return match.group()
+
+        content = MASKED_TOKEN.sub(unmasked, content)
+    nonce = get_nonce(request)
+    if nonce:
+        content = content.replace(str(nonce).encode(), NONCE_PLACEHOLDER.encode())
+    return content
+
+
+def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
+    if CSRF_PLACEHOLDER.encode() in content:
+        content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    if NONCE_PLACEHOLDER.encode() in content:
+        content = content.replace(NONCE_PLACEHOLDER.encode(), str(get_nonce(request)).encode())
+    return content
+
+
+def cache_for_visitors(view):
+    """Serves the view's page to visitors from the cache (see the module doc); members and
+    anything but a visitor's full GET always get the view."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.VISITOR_PAGE_SECONDS or not _served_from_cache(request):
+            return view(request, *args, **kwargs)
+        key = _page_key(request)
+        found = cache.get_many([EVERYONE, key])
+        generation = found.get(EVERYONE, "0")
+        kept = found.get(key)
+        if kept is not None and kept[0] == generation:
+            _, headers, content = kept
+            response = HttpResponse(_with_request_parts(request, content))
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if _keepable(request, response):
+            content = _with_placeholders(request, response.content)
+            headers = list(response.headers.items())
+            cache.set(key, (generation, headers, content), settings.VISITOR_PAGE_SECONDS)
+        return response
+
+    return wrapped
