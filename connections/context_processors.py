@@ -70,12 +70,19 @@ class NavCounts:
         return dict(zip(("unread", "incoming", "conversations"), row, strict=True))
 
 
+def nav_counts(request: HttpRequest) -> NavCounts:
+    """The request's badges, read at most once whoever asks first (a view, or the page)."""
+    if getattr(request, "_nav_counts", None) is None:
+        request._nav_counts = NavCounts(request.user)
+    return request._nav_counts
+
+
 def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     # Lazy: pages that never show the badges run no query for them.
-    nav = NavCounts(user)
+    nav = nav_counts(request)
     return {
         "unread_notifications": lambda: nav.counts["unread"],
         "incoming_connection_requests": lambda: nav.counts["incoming"],

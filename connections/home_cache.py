@@ -1,24 +1,27 @@
-"""The home's costly blocks, kept a short while per member in the (fail-open) cache.
+"""The home's blocks, kept a short while per member in the (fail-open) cache.
 
-Questions you could answer, activity on your threads and upcoming events are the home's
-costly queries (23, 22 and 4 ms on the large data set), and the profile nudge four more: each
-is read once per member, language and *generation*, then kept for BLOCK_SECONDS. What they
-show may lag by that long when others act (a new answer on your thread: the notification badge
-is live meanwhile). What changes who may read what, or what the member did, starts a new
-generation at once, so the home never shows what the member may no longer read:
+Each block (questions you could answer, activity on your threads, moderation, requests, people
+you may know, upcoming events, the profile nudge, your groups) is read once per member,
+language, *generation* and navigation badges, then kept for BLOCK_SECONDS. The key holds:
 
-- the member's own generation: joining, leaving or being removed from a group, blocking or
-  being blocked, answering, replying to an event, editing the profile (skills, offers, place,
-  languages, experiences);
-- everyone's generation: a group saved (its visibility), an event saved, cancelled or
-  deleted, a post or a comment hidden or deleted (groups.models.qa_records.content_withdrawn),
-  an account erased (its name leaves the blocks). Not a post's row deleted: a receiver there
-  would make every cascade load each post (a group's are covered by the group's deletion).
+- the member's own generation, new at once when they act: anything they do through the site
+  (any POST, by the forget_after_writes middleware), and what their models' receivers see
+  (joining, leaving or being removed from a group, a block either way, answering, replying to
+  an event, editing the profile: skills, offers, place, languages, experiences);
+- everyone's generation (config.page_cache.EVERYONE, which visitors' pages share): a group
+  saved (its visibility) or deleted, an event saved, cancelled or deleted, a post or a comment
+  hidden or deleted (groups.models.qa_records.content_withdrawn), a member suspended, an
+  account erased (its name leaves the blocks). Not a post's row deleted: a receiver there would
+  make every cascade load each post (a group's are covered by the group's deletion);
+- the badges the page shows anyway (unread notifications, requests to answer, unread
+  conversations): a new request or notification reads the blocks again.
 
-A generation is a random token under a key without expiry, written at once and again after the
-transaction commits (so no block rebuilt from the old rows meanwhile outlives the change). The
-receivers are connected in ConnectionsConfig.ready. With Redis down every block is read from
-PostgreSQL, as before.
+So the home never shows what the member may no longer read, and always what they just did.
+What others do otherwise may lag by the block's time (a new join request in a group they
+moderate: up to 30 s). A generation is a random token under a key without expiry, written at
+once and again after the transaction commits (so no block rebuilt from the old rows meanwhile
+outlives the change). The receivers are connected in ConnectionsConfig.ready. With Redis down
+every block is read from PostgreSQL, as before.
 """
 
 import logging
@@ -32,7 +35,17 @@ from config.page_cache import EVERYONE, forget_everyone, new_generation
 
 logger = logging.getLogger(__name__)
 
-BLOCK_SECONDS = {"questions": 120, "activity": 30, "events": 120, "profile": 600}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+BLOCK_SECONDS = {
+    "questions": 120,
+    "activity": 30,
+    "events": 120,
+    "profile": 600,
+    "requests": 30,
+    "people": 120,
+    "moderation": 30,
+    "groups": 120,
+}
 
 
 def _member_key(user_id: int) -> str:
@@ -43,9 +56,11 @@ def forget_members(*user_ids: int) -> None:
     new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
-def load_blocks(user, loaders: dict[str, Callable]) -> dict:
+def load_blocks(user, loaders: dict[str, Callable], badges: str) -> dict:
     """{name: loader(user)} for the cached blocks among `loaders`, from the cache where it has
-    them: two cache round trips (the generations, then the blocks), one more to keep misses."""
+    them: two cache round trips (the generations, then the blocks), one more to keep misses.
+    `badges` (the navigation's counts, read for the page anyway) are part of the key: a new
+    notification or request to answer reads the blocks again."""
     member = _member_key(user.pk)
     generations = cache.get_many([EVERYONE, member])
     suffix = ":".join(
@@ -54,6 +69,7 @@ def load_blocks(user, loaders: dict[str, Callable]) -> dict:
             get_language() or "",
             generations.get(EVERYONE, "0"),
             generations.get(member, "0"),
+            badges,
         )
     )
     keys = {name: f"home:{name}:{suffix}" for name in loaders}
@@ -74,6 +90,25 @@ def load_blocks(user, loaders: dict[str, Callable]) -> dict:
     for name, value in missed.items():
         cache.set(keys[name], value, BLOCK_SECONDS[name])
     return blocks
+
+
+def forget_after_writes(get_response):
+    """Middleware: whatever a member does through the site (any POST, PUT, PATCH or DELETE:
+    accepting a request, dismissing a suggestion, joining…) starts a new generation of their
+    blocks, before the view runs and again after it, so that their next home shows it. What
+    others do reaches their blocks within BLOCK_SECONDS, or with their next badge change."""
+
+    def middleware(request):
+        writer = None
+        if request.method not in SAFE_METHODS and request.user.is_authenticated:
+            writer = request.user.pk
+            forget_members(writer)
+        response = get_response(request)
+        if writer is not None:
+            forget_members(writer)
+        return response
+
+    return middleware
 
 
 # Receivers (connected by label in ConnectionsConfig.ready) --------------------------------

@@ -6,6 +6,7 @@ connections, the profile nudge from profiles), so it lives in the top layer. Eac
 browser announced it runs scripts (the `gilda_js` cookie set by gilda.js), left as a
 placeholder that htmx loads from `/?blocco=<name>` once the page is shown."""
 
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.ids import parse_id
 from config.page_cache import cache_for_visitors
 from connections import home_cache, network
+from connections.context_processors import nav_counts
 from connections.models import Connection, ConnectionRequest
 from groups import home as group_blocks
 from groups.models import Group, GroupActionError, Membership, Post
@@ -99,19 +101,28 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home.html", home_groups(user))
     block = request.GET.get("blocco")
     if request.htmx and block in BLOCKS:
-        return render(request, f"{HOME_TEMPLATE}#{block}", _load(user, [block]))
+        return render(request, f"{HOME_TEMPLATE}#{block}", _load(request, [block]))
     lazy = request.COOKIES.get(JS_COOKIE) == "1"
-    context = {"lazy": lazy, "block_names": list(BLOCKS)}
+    # The badges, read for the navigation anyway, key the cached blocks (home_cache); the
+    # lazily loaded blocks get them in their address, so they need not read them again.
+    badges = ".".join(map(str, nav_counts(request).counts.values()))
+    context = {"lazy": lazy, "block_names": list(BLOCKS), "badges": badges}
     if not lazy:
-        context |= _load(user, BLOCKS)
+        context |= _load(request, BLOCKS, badges)
     return render(request, HOME_TEMPLATE, context)
 
 
-def _load(user, names) -> dict:
-    """The named blocks: the costly ones through the per-member cache (home_cache)."""
-    cached = {name: BLOCKS[name] for name in names if name in home_cache.BLOCK_SECONDS}
-    blocks = home_cache.load_blocks(user, cached) if cached else {}
-    return {name: blocks[name] if name in blocks else BLOCKS[name](user) for name in names}
+BADGES = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")
+
+
+def _load(request, names, badges: str = "") -> dict:
+    """The named blocks, through the per-member cache (home_cache)."""
+    if not badges:
+        given = request.GET.get("badges", "")
+        badges = given if BADGES.fullmatch(given) else ""
+    if not badges:
+        badges = ".".join(map(str, nav_counts(request).counts.values()))
+    return home_cache.load_blocks(request.user, {name: BLOCKS[name] for name in names}, badges)
 
 
 # The first visit ------------------------------------------------------------------------

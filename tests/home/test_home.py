@@ -143,8 +143,13 @@ def test_with_scripts_the_blocks_load_lazily(bob_client, closed_group, alice, se
     bob_client.cookies["gilda_js"] = "1"
     text = bob_client.get(HOME).content.decode()
     assert 'data-testid="home-questions-placeholder"' in text
-    assert 'hx-get="/?blocco=questions"' in text
+    # The page's own badges (no notification, no request, no conversation) go along.
+    assert 'hx-get="/?blocco=questions&amp;badges=0.0.0"' in text
     assert "Domanda sulla SEO locale" not in text
+    block = bob_client.get(
+        HOME, {"blocco": "questions", "badges": "0.0.0"}, headers={"HX-Request": "true"}
+    )
+    assert "Domanda sulla SEO locale" in block.content.decode()
 
 
 def test_an_unknown_block_gives_the_whole_page(bob_client):

@@ -1,9 +1,11 @@
 """The home's cached blocks (connections/home_cache.py): read once, then kept per member and
 language; what changes who may read what, or what the member did, shows at once."""
 
+from django.urls import reverse
 from django.utils import translation
 
-from groups.models import Post
+from connections.models import ConnectionRequest, Suggestion
+from groups.models import JoinRequest, Post
 from profiles.models import Block
 from tests.events.conftest import make_event
 
@@ -118,3 +120,53 @@ def test_blocks_an_earlier_release_pickled_are_read_again(bob_client, closed_gro
         for key in stored:
             cache._cache[key] = b"\x80\x05not a pickle"
     assert question.title in home_of(bob_client)
+
+
+def main_of(client) -> str:
+    return home_of(client).split("<main")[1]
+
+
+def test_a_new_request_shows_at_once_and_accepting_it_takes_it_off(
+    bob_client, bob, carol, closed_group
+):
+    """Requests and people are kept too: a request to answer changes the badges that key the
+    blocks, and whatever the member does through the site starts a new generation."""
+    assert "Carolina Esposito" not in main_of(bob_client)  # kept, with no request
+    connection_request = ConnectionRequest.send(carol, bob, "Ciao Roberto")
+    assert "Carolina Esposito" in main_of(bob_client)
+
+    accepted = bob_client.post(
+        reverse("connections:request_action", args=[connection_request.pk]), {"action": "accept"}
+    )
+    assert accepted.status_code == 302
+    home = home_of(bob_client)
+    assert 'data-testid="home-requests"' not in home
+
+
+def test_dismissing_a_suggestion_takes_it_off_at_once(bob_client, bob, dave):
+    Suggestion.objects.create(user=bob, candidate=dave, rank=1, mutual_count=0)
+    assert 'data-testid="home-people"' in home_of(bob_client)
+    dismissed = bob_client.post(reverse("connections:dismiss", args=[dave.pk]))
+    assert dismissed.status_code == 302
+    assert 'data-testid="home-people"' not in home_of(bob_client)
+
+
+def test_someone_elses_write_may_wait_for_the_blocks_lifetime(bob_client, bob, dave):
+    """A new suggestion (the engine's, in the background) is not the member's doing and
+    changes no badge: the kept block shows it once it expires."""
+    assert 'data-testid="home-people"' not in home_of(bob_client)
+    Suggestion.objects.create(user=bob, candidate=dave, rank=1, mutual_count=0)
+    assert 'data-testid="home-people"' not in home_of(bob_client)  # kept
+    bob_client.post(reverse("connections:dismiss", args=[bob.pk]))  # any write of bob's
+    assert "Davide Ricci" in main_of(bob_client)
+
+
+def test_a_moderators_decision_shows_on_their_home_at_once(moderator_client, closed_group):
+    join_request = JoinRequest.objects.pending().get(group=closed_group)  # carol's
+    assert 'data-testid="home-pending"' in home_of(moderator_client)
+    decided = moderator_client.post(
+        reverse("groups:decide", args=[closed_group.slug, join_request.pk]),
+        {"decision": "approve"},
+    )
+    assert decided.status_code == 302
+    assert 'data-testid="home-pending"' not in home_of(moderator_client)

@@ -53,9 +53,9 @@ def fill(bob, alice, dave, moderator, sector, size: int) -> None:
 # to review: the moderated groups, then the count, which a member moderating nothing skips);
 # nav badges
 FULL_HOME = 21
-# Read again: the generations, then questions, activity, events and the profile nudge, come
-# from the cache.
-WARM_HOME = FULL_HOME - 3 - 2 - 2 - 4
+# Read again, every block comes from the cache: the user and the nav badges (which key the
+# blocks) are left.
+WARM_HOME = 2
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -110,6 +110,24 @@ def test_each_block_fragment(
     django_assert_num_queries,
 ):  # fmt: skip
     fill(bob, alice, dave, moderator, sector, size)
+    # The lazy page passes its badges along: the block need not read them again.
+    asked = {"blocco": block, "badges": "0.1.0"}
     with django_assert_num_queries(queries):
-        response = bob_client.get(HOME, {"blocco": block}, headers={"HX-Request": "true"})
+        response = bob_client.get(HOME, asked, headers={"HX-Request": "true"})
     assert f'data-testid="home-{block}"'.encode() in response.content
+    with django_assert_num_queries(1):  # the user: the block is kept for these badges
+        again = bob_client.get(HOME, asked, headers={"HX-Request": "true"})
+    assert without_request_tokens(again.content.decode()) == without_request_tokens(
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("badges", ["", "1.2", "1.2.3.4", "x.1.2", "1" * 12 + ".0.0"])
+def test_a_block_asked_without_valid_badges_reads_them(
+    bob_client, badges, django_assert_num_queries
+):
+    asked = {"blocco": "requests", "badges": badges}
+    # user, the badges, the block's own
+    with django_assert_num_queries(3):
+        response = bob_client.get(HOME, asked, headers={"HX-Request": "true"})
+    assert response.status_code == 200
