@@ -26,6 +26,7 @@ every block is read from PostgreSQL, as before.
 
 import logging
 import pickle
+import time
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -56,14 +57,11 @@ def forget_members(*user_ids: int) -> None:
     new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
-def load_blocks(user, loaders: dict[str, Callable], badges: str) -> dict:
-    """{name: loader(user)} for the cached blocks among `loaders`, from the cache where it has
-    them: two cache round trips (the generations, then the blocks), one more to keep misses.
-    `badges` (the navigation's counts, read for the page anyway) are part of the key: a new
-    notification or request to answer reads the blocks again."""
+def _suffix(user, badges: str) -> str:
+    """Member, language, the two generations and the badges: one cache round trip."""
     member = _member_key(user.pk)
     generations = cache.get_many([EVERYONE, member])
-    suffix = ":".join(
+    return ":".join(
         (
             str(user.pk),
             get_language() or "",
@@ -72,6 +70,14 @@ def load_blocks(user, loaders: dict[str, Callable], badges: str) -> dict:
             badges,
         )
     )
+
+
+def load_blocks(user, loaders: dict[str, Callable], badges: str, suffix: str = "") -> dict:
+    """{name: loader(user)} for the cached blocks among `loaders`, from the cache where it has
+    them: two cache round trips (the generations, then the blocks), one more to keep misses.
+    `badges` (the navigation's counts, read for the page anyway) are part of the key: a new
+    notification or request to answer reads the blocks again."""
+    suffix = suffix or _suffix(user, badges)
     keys = {name: f"home:{name}:{suffix}" for name in loaders}
     try:
         found = cache.get_many(list(keys.values()))
@@ -90,6 +96,24 @@ def load_blocks(user, loaders: dict[str, Callable], badges: str) -> dict:
     for name, value in missed.items():
         cache.set(keys[name], value, BLOCK_SECONDS[name])
     return blocks
+
+
+def load_html(user, loaders: dict[str, Callable], badges: str, render: Callable) -> dict:
+    """{name: render(name, block)}: each block's HTML, kept under the blocks' key and the
+    current minute (the blocks' "3 minutes ago"), rendered from load_blocks() when missing.
+    Unpickling the blocks' model instances and rendering them cost most of a kept home."""
+    suffix = _suffix(user, badges)
+    minute = int(time.time() // 60)
+    keys = {name: f"home-html:{name}:{suffix}:{minute}" for name in loaders}
+    found = cache.get_many(list(keys.values()))
+    html = {name: found[key] for name, key in keys.items() if key in found}
+    missing = {name: load for name, load in loaders.items() if name not in html}
+    if missing:
+        blocks = load_blocks(user, missing, badges, suffix)
+        for name in missing:
+            html[name] = render(name, blocks[name])
+        cache.set_many({keys[name]: html[name] for name in missing}, 60)
+    return html
 
 
 def forget_after_writes(get_response):

@@ -13,9 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,6 +28,7 @@ from connections import home_cache, network
 from connections.context_processors import nav_counts
 from connections.models import Connection, ConnectionRequest
 from groups import home as group_blocks
+from groups.fragments import CSRF_PLACEHOLDER
 from groups.models import Group, GroupActionError, Membership, Post
 from groups.views import home_groups
 from profiles.forms import WhoYouAreForm
@@ -101,28 +105,37 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home.html", home_groups(user))
     block = request.GET.get("blocco")
     if request.htmx and block in BLOCKS:
-        return render(request, f"{HOME_TEMPLATE}#{block}", _load(request, [block]))
+        return HttpResponse(_rendered(request, [block])[block])
     lazy = request.COOKIES.get(JS_COOKIE) == "1"
     # The badges, read for the navigation anyway, key the cached blocks (home_cache); the
     # lazily loaded blocks get them in their address, so they need not read them again.
     badges = ".".join(map(str, nav_counts(request).counts.values()))
     context = {"lazy": lazy, "block_names": list(BLOCKS), "badges": badges}
     if not lazy:
-        context |= _load(request, BLOCKS, badges)
+        context["blocks_html"] = _rendered(request, BLOCKS, badges)
     return render(request, HOME_TEMPLATE, context)
 
 
 BADGES = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")
 
 
-def _load(request, names, badges: str = "") -> dict:
-    """The named blocks, through the per-member cache (home_cache)."""
+def _rendered(request, names, badges: str = "") -> dict[str, str]:
+    """The named blocks' HTML, through the per-member cache (home_cache), with this
+    request's CSRF token."""
     if not badges:
         given = request.GET.get("badges", "")
         badges = given if BADGES.fullmatch(given) else ""
     if not badges:
         badges = ".".join(map(str, nav_counts(request).counts.values()))
-    return home_cache.load_blocks(request.user, {name: BLOCKS[name] for name in names}, badges)
+
+    def render_block(name: str, block) -> str:
+        context = {name: block, "csrf_token": CSRF_PLACEHOLDER}
+        return render_to_string(f"{HOME_TEMPLATE}#{name}", context, request)
+
+    loaders = {name: BLOCKS[name] for name in names}
+    html = home_cache.load_html(request.user, loaders, badges, render_block)
+    token = get_token(request)
+    return {name: mark_safe(part.replace(CSRF_PLACEHOLDER, token)) for name, part in html.items()}  # noqa: S308  # nosec B308, B703: our own rendered template, the token is Django's
 
 
 # The first visit ------------------------------------------------------------------------
