@@ -19,6 +19,7 @@ import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -61,10 +62,11 @@ def _served_from_cache(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(request: HttpRequest) -> str:
-    parts = (request.scheme, request.get_host(), request.get_full_path(), get_language())
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
-    return f"visitor-page:{digest}"
+def page_key(request: HttpRequest, *parts) -> str:
+    """The address (scheme, host, path and query) and language, with any further parts."""
+    address = (request.scheme, request.get_host(), request.get_full_path(), get_language())
+    digest = hashlib.blake2b(repr((*address, *parts)).encode(), digest_size=20).hexdigest()
+    return f"page:{digest}"
 
 
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -104,6 +106,28 @@ def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
     return content
 
 
+def kept_page(
+    request: HttpRequest, key: str, generations: list[str], seconds: int, render: Callable
+) -> HttpResponse:
+    """The response kept under `key` while every one of `generations` is what it was when the
+    page was kept (one cache round trip), with this request's CSRF token and nonce put back;
+    otherwise render(), kept for `seconds` if it is a plain 200 that set no cookie."""
+    found = cache.get_many([*generations, key])
+    current = tuple(found.get(generation, "0") for generation in generations)
+    kept = found.get(key)
+    if kept is not None and kept[0] == current:
+        _, headers, content = kept
+        response = HttpResponse(_with_request_parts(request, content))
+        for name, value in headers:
+            response[name] = value
+        return response
+    response = render()
+    if _keepable(request, response):
+        content = _with_placeholders(request, response.content)
+        cache.set(key, (current, list(response.headers.items()), content), seconds)
+    return response
+
+
 def cache_for_visitors(view):
     """Serves the view's page to visitors from the cache (see the module doc); members and
     anything but a visitor's full GET always get the view."""
@@ -112,21 +136,12 @@ def cache_for_visitors(view):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not settings.VISITOR_PAGE_SECONDS or not _served_from_cache(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
-        found = cache.get_many([EVERYONE, key])
-        generation = found.get(EVERYONE, "0")
-        kept = found.get(key)
-        if kept is not None and kept[0] == generation:
-            _, headers, content = kept
-            response = HttpResponse(_with_request_parts(request, content))
-            for name, value in headers:
-                response[name] = value
-            return response
-        response = view(request, *args, **kwargs)
-        if _keepable(request, response):
-            content = _with_placeholders(request, response.content)
-            headers = list(response.headers.items())
-            cache.set(key, (generation, headers, content), settings.VISITOR_PAGE_SECONDS)
-        return response
+        return kept_page(
+            request,
+            page_key(request, "visitor"),
+            [EVERYONE],
+            settings.VISITOR_PAGE_SECONDS,
+            lambda: view(request, *args, **kwargs),
+        )
 
     return wrapped

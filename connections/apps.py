@@ -42,6 +42,7 @@ class ConnectionsConfig(AppConfig):
             (post_delete, home_cache.block_changed, "profiles.Block", "home-b2"),
             (post_save, home_cache.post_created, "groups.Post", "home-p1"),
             (pre_delete, home_cache.everyone_changed, "profiles.User", "home-u"),
+            (post_save, home_cache.account_saved, "profiles.User", "home-u1"),
             (post_save, home_cache.member_acted, "groups.Rsvp", "home-r1"),
             (post_delete, home_cache.member_acted, "groups.Rsvp", "home-r2"),
             (post_save, home_cache.member_acted, "profiles.Profile", "home-pr"),

@@ -53,20 +53,24 @@ def _member_key(user_id: int) -> str:
     return f"home-gen:{user_id}"
 
 
+def generation_keys(user_id: int) -> list[str]:
+    """What a member's home depends on: everyone's generation and their own."""
+    return [EVERYONE, _member_key(user_id)]
+
+
 def forget_members(*user_ids: int) -> None:
     new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
 def _suffix(user, badges: str) -> str:
     """Member, language, the two generations and the badges: one cache round trip."""
-    member = _member_key(user.pk)
-    generations = cache.get_many([EVERYONE, member])
+    keys = generation_keys(user.pk)
+    generations = cache.get_many(keys)
     return ":".join(
         (
             str(user.pk),
             get_language() or "",
-            generations.get(EVERYONE, "0"),
-            generations.get(member, "0"),
+            *(generations.get(key, "0") for key in keys),
             badges,
         )
     )
@@ -168,6 +172,12 @@ def post_created(sender, instance, raw: bool = False, created: bool = False, **k
 def skills_changed(sender, instance, action: str, reverse: bool, **kwargs):
     if action.startswith("post_") and not reverse:
         forget_members(instance.user_id)
+
+
+def account_saved(sender, instance, raw: bool = False, **kwargs):
+    """The member's name, staff flag or first steps, which their home shows (a login too)."""
+    if not raw:
+        forget_members(instance.pk)
 
 
 def everyone_changed(sender, instance=None, raw: bool = False, **kwargs):

@@ -7,6 +7,7 @@ browser announced it runs scripts (the `gilda_js` cookie set by gilda.js), left 
 placeholder that htmx loads from `/?blocco=<name>` once the page is shown."""
 
 import re
+import time
 from datetime import timedelta
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.ids import parse_id
-from config.page_cache import cache_for_visitors
+from config.page_cache import cache_for_visitors, kept_page, page_key
 from connections import home_cache, network
 from connections.context_processors import nav_counts
 from connections.models import Connection, ConnectionRequest
@@ -110,10 +111,20 @@ def home(request: HttpRequest) -> HttpResponse:
     # The badges, read for the navigation anyway, key the cached blocks (home_cache); the
     # lazily loaded blocks get them in their address, so they need not read them again.
     badges = ".".join(map(str, nav_counts(request).counts.values()))
-    context = {"lazy": lazy, "block_names": list(BLOCKS), "badges": badges}
-    if not lazy:
-        context["blocks_html"] = _rendered(request, BLOCKS, badges)
-    return render(request, HOME_TEMPLATE, context)
+
+    def page() -> HttpResponse:
+        context = {"lazy": lazy, "block_names": list(BLOCKS), "badges": badges}
+        if not lazy:
+            context["blocks_html"] = _rendered(request, BLOCKS, badges)
+        return render(request, HOME_TEMPLATE, context)
+
+    if request.htmx or messages.get_messages(request):
+        return page()
+    # The whole page is the member's own, like its blocks: kept under the same generations
+    # and badges, and the minute (the blocks' "3 minutes ago").
+    minute = int(time.time() // 60)
+    key = page_key(request, "member-home", user.pk, lazy, badges, minute)
+    return kept_page(request, key, home_cache.generation_keys(user.pk), 60, page)
 
 
 BADGES = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")

@@ -170,3 +170,39 @@ def test_a_moderators_decision_shows_on_their_home_at_once(moderator_client, clo
     )
     assert decided.status_code == 302
     assert 'data-testid="home-pending"' not in home_of(moderator_client)
+
+
+def test_the_kept_home_runs_no_template_and_shows_a_pending_message(
+    bob_client, bob, dave, django_assert_num_queries
+):
+    home_of(bob_client)
+    with django_assert_num_queries(2):  # the user, the badges (part of the page's key)
+        kept = bob_client.get(HOME)
+    assert kept.context is None  # nothing rendered
+    bob_client.post(reverse("connections:dismiss", args=[dave.pk]))  # adds a message
+    text = home_of(bob_client)
+    assert "Davide Ricci non ti verrà più suggerito." in text  # rendered, with the message
+
+
+def test_a_rename_by_staff_shows_on_the_home_at_once(bob_client, bob):
+    assert "Roberto Bianchi" in home_of(bob_client)
+    bob.display_name = "Roberto B. Bianchi"
+    bob.save(update_fields=["display_name"])
+    assert "Roberto B. Bianchi" in home_of(bob_client)
+
+
+def test_the_kept_homes_form_tokens_are_the_readers_own(bob_client, bob, carol):
+    from django.test import Client
+
+    ConnectionRequest.send(carol, bob, "Ciao")
+    home_of(bob_client)
+    other_device = Client(enforce_csrf_checks=True)
+    other_device.force_login(bob)
+    text = home_of(other_device)
+    token = text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    request_id = ConnectionRequest.objects.get(sender=carol).pk
+    accepted = other_device.post(
+        reverse("connections:request_action", args=[request_id]),
+        {"action": "accept", "csrfmiddlewaretoken": token},
+    )
+    assert accepted.status_code == 302  # not 403
