@@ -174,6 +174,15 @@ def skills_changed(sender, instance, action: str, reverse: bool, **kwargs):
         forget_members(instance.user_id)
 
 
+def pair_changed(sender, instance, raw: bool = False, **kwargs):
+    """A connection made or removed, a connection request sent: both members' pages."""
+    if not raw:
+        forget_members(
+            getattr(instance, "user_low_id", None) or instance.sender_id,
+            getattr(instance, "user_high_id", None) or instance.recipient_id,
+        )
+
+
 def account_saved(sender, instance, raw: bool = False, **kwargs):
     """The member's name, staff flag or first steps, which their home shows (a login too)."""
     if not raw:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from connections.home_cache import forget_members
 from profiles.models import Block as AccountBlock
 from profiles.models import Notification, OutboxTask, User
 from profiles.ratelimits import enforce
@@ -345,6 +346,7 @@ class ConnectionRequest(models.Model):
             Notification.objects.filter(
                 kind="connection-request", params__request_id=self.pk
             ).resolve()
+            forget_members(self.sender_id, self.recipient_id)
         self.refresh_from_db(fields=["status", "decided_at"])
         return bool(changed)
 
@@ -378,11 +380,12 @@ class ConnectionRequest(models.Model):
         return closed
 
     def ignore(self) -> bool:
-        return bool(
-            ConnectionRequest.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-                status=self.Status.IGNORED
-            )
+        ignored = ConnectionRequest.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.IGNORED
         )
+        if ignored:
+            forget_members(self.sender_id, self.recipient_id)
+        return bool(ignored)
 
     def withdraw(self) -> bool:
         with transaction.atomic():

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from connections import network, suggestions
 from connections.forms import RECIPIENT_ACTIONS, REQUEST_ACTIONS, ConnectionRequestForm
+from connections.member_pages import kept_for_member
 from connections.models import (
     REQUEST_MESSAGE_MAX,
     Block,
@@ -67,6 +68,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_GET
+@kept_for_member
 def my_network(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = " ".join(request.GET.get("q", "").split())[:100]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from connections import network
+from connections.member_pages import kept_for_member
 from groups.models import Group, Membership, activity_shown_to
 from groups.models.reports import report_member as report_member_to_staff
 from groups.views.reports import report_form_response
@@ -111,6 +112,7 @@ def skill_suggestions(request: HttpRequest, profile: Profile, query: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@kept_for_member(only_if=lambda request, pk: pk == request.user.pk)
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request, pk)
     member = profile.user

@@ -1,0 +1,56 @@
+"""A member's own pages kept whole (connections/member_pages.py): read back without the
+view, the member's own only, and fresh at once when the member acts or when others change
+what is theirs (a request decided, a connection made or removed)."""
+
+from django.urls import reverse
+
+from connections.models import Connection, ConnectionRequest
+
+NETWORK = "/rete/"
+
+
+def test_my_network_is_kept_for_me_alone(alice_client, bob_client, django_assert_num_queries):
+    first = alice_client.get(NETWORK)
+    with django_assert_num_queries(2):  # the user, the badges (part of the key)
+        kept = alice_client.get(NETWORK)
+    assert first.context is not None and kept.context is None
+    assert "Alice Romano" in kept.content.decode()
+    assert "Alice Romano" not in bob_client.get(NETWORK).content.decode().split("<main")[0]
+
+
+def test_a_request_accepted_by_the_other_shows_at_once(alice_client, alice, bob):
+    connection_request = ConnectionRequest.send(alice, bob, "Ciao Roberto")
+    assert 'data-testid="outgoing' in alice_client.get(NETWORK).content.decode()
+    before = alice_client.get(NETWORK).content.decode()
+    assert "Roberto Bianchi" in before
+    connection_request.accept()  # bob's doing, not alice's
+    assert Connection.objects.between(alice.pk, bob.pk).exists()
+    after = alice_client.get(NETWORK)
+    assert after.context is not None  # read again
+    assert after.context["page"]().paginator.count == 1
+
+
+def test_a_connection_removed_by_the_other_goes_at_once(alice_client, alice, bob):
+    Connection.connect(alice, bob)
+    assert alice_client.get(NETWORK).context["page"]().paginator.count == 1
+    Connection.objects.between(alice.pk, bob.pk).delete()
+    assert alice_client.get(NETWORK).context["page"]().paginator.count == 0
+
+
+def test_another_members_profile_is_never_kept(alice_client, bob):
+    url = bob.get_absolute_url()
+    responses = [alice_client.get(url) for _ in range(2)]
+    assert all(response.context is not None for response in responses)
+
+
+def test_my_own_profile_is_kept_and_my_edit_shows_at_once(alice_client, alice):
+    url = alice.get_absolute_url()
+    alice_client.get(url)
+    assert alice_client.get(url).context is None
+    saved = alice_client.post(
+        url, {"section": "about", "display_name": "Alice Romano", "headline": "Copywriter a Bari"}
+    )
+    assert saved.status_code == 302
+    alice_client.get(reverse("home"))  # consumes the "saved" message
+    text = alice_client.get(url).content.decode()
+    assert "Copywriter a Bari" in text
