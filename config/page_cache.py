@@ -18,15 +18,18 @@ a cookie, or that is not a plain 200, is never kept. With Redis down every page 
 import functools
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 
 EVERYONE = "home-gen"  # the name predates this module: the home's blocks read it too
@@ -50,6 +53,20 @@ def new_generation(keys: list[str]) -> None:
 
 def forget_everyone() -> None:
     new_generation([EVERYONE])
+
+
+def _member_key(user_id: int) -> str:
+    return f"home-gen:{user_id}"  # the name predates this module, like EVERYONE's
+
+
+def generation_keys(user_id: int) -> list[str]:
+    """What a member's own pages depend on: everyone's generation and their own."""
+    return [EVERYONE, _member_key(user_id)]
+
+
+def forget_members(*user_ids: int) -> None:
+    """A new generation for each member: their home and own pages are read again."""
+    new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
 def _served_from_cache(request: HttpRequest) -> bool:
@@ -141,6 +158,41 @@ def cache_for_visitors(view):
             page_key(request, "visitor"),
             [EVERYONE],
             settings.VISITOR_PAGE_SECONDS,
+            lambda: view(request, *args, **kwargs),
+        )
+
+    return wrapped
+
+
+def kept_for_member(view=None, *, only_if=None):
+    """A member's own page (their home, network, own profile, notifications…) kept whole for
+    them: under everyone's and their generation, settings.MEMBER_PAGE_VARY(request) (the
+    navigation badges) and the minute, for MEMBER_PAGE_SECONDS at most. Their generation is
+    new at once when they do anything through the site (connections.home_cache's middleware)
+    and when others change what is theirs; what others do otherwise may lag by that minute.
+    An htmx request, a page with a message to show and anything but a GET run the view, and
+    so does any request only_if(request, **kwargs) refuses (another member's profile)."""
+    if view is None:
+        return functools.partial(kept_for_member, only_if=only_if)
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = request.user
+        if (
+            request.method != "GET"
+            or request.htmx
+            or not user.is_authenticated
+            or (only_if is not None and not only_if(request, **kwargs))
+            or messages.get_messages(request)
+        ):
+            return view(request, *args, **kwargs)
+        vary = import_string(settings.MEMBER_PAGE_VARY)(request)
+        key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60))
+        return kept_page(
+            request,
+            key,
+            generation_keys(user.pk),
+            settings.MEMBER_PAGE_SECONDS,
             lambda: view(request, *args, **kwargs),
         )
 

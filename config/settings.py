@@ -138,6 +138,10 @@ REDIS_URL = env_str("REDIS_URL")
 CACHES = caches_from_url(REDIS_URL)
 # Whole pages for visitors are kept this long (config/page_cache.py); 0 turns it off.
 VISITOR_PAGE_SECONDS = env_int("VISITOR_PAGE_SECONDS", 30)
+# A member's own pages (home, network, own profile, notifications) are kept for them this
+# long, keyed also by what this returns for the request: the navigation badges.
+MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", 60)
+MEMBER_PAGE_VARY = "connections.context_processors.badge_key"
 
 # In the database, so that a Redis outage logs nobody out, read through the cache
 # (config/sessions.py).

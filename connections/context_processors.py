@@ -77,6 +77,11 @@ def nav_counts(request: HttpRequest) -> NavCounts:
     return request._nav_counts
 
 
+def badge_key(request: HttpRequest) -> str:
+    """settings.MEMBER_PAGE_VARY: the badges every member page shows, as "3.1.0"."""
+    return ".".join(map(str, nav_counts(request).counts.values()))
+
+
 def notifications(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from config.page_cache import EVERYONE, forget_everyone, new_generation
+from config.page_cache import forget_everyone, forget_members, generation_keys
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +47,6 @@ BLOCK_SECONDS = {
     "moderation": 30,
     "groups": 120,
 }
-
-
-def _member_key(user_id: int) -> str:
-    return f"home-gen:{user_id}"
-
-
-def generation_keys(user_id: int) -> list[str]:
-    """What a member's home depends on: everyone's generation and their own."""
-    return [EVERYONE, _member_key(user_id)]
-
-
-def forget_members(*user_ids: int) -> None:
-    new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
 def _suffix(user, badges: str) -> str:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from config.ids import parse_id
+from config.page_cache import kept_for_member
 from profiles.forms import EmailPreferencesForm
 from profiles.models import (
     EmailFrequency,
@@ -52,6 +53,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_for_member
 def notification_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("filtro", "tutte")
     if chosen not in NOTIFICATION_FILTERS:
@@ -170,6 +172,7 @@ def notification_badge(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@kept_for_member
 def email_preferences(request: HttpRequest) -> HttpResponse:
     form = EmailPreferencesForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

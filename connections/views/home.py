@@ -10,6 +10,7 @@ import re
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
@@ -124,7 +125,9 @@ def home(request: HttpRequest) -> HttpResponse:
     # and badges, and the minute (the blocks' "3 minutes ago").
     minute = int(time.time() // 60)
     key = page_key(request, "member-home", user.pk, lazy, badges, minute)
-    return kept_page(request, key, home_cache.generation_keys(user.pk), 60, page)
+    return kept_page(
+        request, key, home_cache.generation_keys(user.pk), settings.MEMBER_PAGE_SECONDS, page
+    )
 
 
 BADGES = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")

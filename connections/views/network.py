@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.page_cache import kept_for_member
 from connections import network, suggestions
 from connections.forms import RECIPIENT_ACTIONS, REQUEST_ACTIONS, ConnectionRequestForm
-from connections.member_pages import kept_for_member
 from connections.models import (
     REQUEST_MESSAGE_MAX,
     Block,

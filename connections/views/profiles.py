@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.page_cache import kept_for_member
 from connections import network
-from connections.member_pages import kept_for_member
 from groups.models import Group, Membership, activity_shown_to
 from groups.models.reports import report_member as report_member_to_staff
 from groups.views.reports import report_form_response

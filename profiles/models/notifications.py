@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.page_cache import forget_members
 from profiles.models.accounts import User
 from profiles.models.outbox import OutgoingEmail
 
@@ -168,8 +169,12 @@ class NotificationQuerySet(models.QuerySet):
         """The thing to do was done (a request decided, by anyone): no longer "to do", and
         read, so the badge stops counting it."""
         now = timezone.now()
+        open_ones = self.filter(resolved_at__isnull=True)
+        recipients = set(open_ones.values_list("recipient_id", flat=True))
         self.filter(read_at__isnull=True).update(read_at=now)
-        return self.filter(resolved_at__isnull=True).update(resolved_at=now)
+        resolved = open_ones.update(resolved_at=now)
+        forget_members(*recipients)  # their kept pages show it at once (config/page_cache.py)
+        return resolved
 
 
 class Notification(models.Model):

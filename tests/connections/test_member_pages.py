@@ -1,4 +1,4 @@
-"""A member's own pages kept whole (connections/member_pages.py): read back without the
+"""A member's own pages kept whole (config.page_cache.kept_for_member): read back without the
 view, the member's own only, and fresh at once when the member acts or when others change
 what is theirs (a request decided, a connection made or removed)."""
 

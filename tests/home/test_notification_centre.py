@@ -197,3 +197,19 @@ def test_notification_centre_query_count(
     with django_assert_num_queries(5):
         response = bob_client.get(LIST)
     assert response.content.decode().count('data-testid="notification"') == min(size, 30)
+
+
+def test_the_list_is_kept_for_its_member_and_a_decision_by_another_shows_at_once(
+    closed_group, carol, alice, moderator, logged_in, django_assert_num_queries
+):
+    """The list is one of the member's own pages (config.page_cache.kept_for_member): read
+    back, and a request another moderator decides shows as done on the next view."""
+    request = closed_group.pending_request_of(carol)
+    request.notify_moderators()
+    alice_client = logged_in(alice)
+    alice_client.post(reverse("notification_read_all"))  # read: the badge alone won't move
+    assert b'data-testid="notification-resolved"' not in alice_client.get(LIST).content
+    with django_assert_num_queries(2):  # the user, the badges
+        assert alice_client.get(LIST).context is None
+    request.approve(by=moderator)
+    assert b'data-testid="notification-resolved"' in alice_client.get(LIST).content
