@@ -28,6 +28,8 @@ class ConnectionsConfig(AppConfig):
             (post_delete, signals.membership_changed, "groups.Membership", "conn-leave"),
             (pre_save, signals.remember_ranked_profile_change, "profiles.Profile", "conn-p0"),
             (post_save, signals.profile_saved, "profiles.Profile", "conn-p1"),
+            (pre_save, signals.remember_privacy_change, "profiles.Profile", "page-p0"),
+            (post_save, signals.privacy_saved, "profiles.Profile", "page-p1"),
             (pre_save, signals.remember_ranked_user_change, "profiles.User", "conn-u0"),
             (post_save, signals.user_saved, "profiles.User", "conn-u1"),
             (pre_delete, signals.user_deleted, "profiles.User", "conn-u2"),

@@ -6,6 +6,7 @@ ConnectionsConfig.ready, so the lower layers never import this one."""
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from config.page_cache import forget_everyone
 from connections import suggestion_graph
 from connections.models import (
     ConnectionRequest,
@@ -99,6 +100,22 @@ def remember_ranked_user_change(sender, instance, raw=False, update_fields=None,
         instance._suggestions_changed = _ranked_fields_changed(
             instance, RANKED_USER_FIELDS, update_fields
         )
+
+
+# What others may see of a member: a change reaches every kept page at once (others' homes
+# and networks name them, with their place; config/page_cache.py).
+PRIVACY_FIELDS = ("location_visibility", "connections_visibility")
+
+
+def remember_privacy_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw:
+        instance._privacy_changed = _ranked_fields_changed(instance, PRIVACY_FIELDS, update_fields)
+
+
+def privacy_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and getattr(instance, "_privacy_changed", False):
+        instance._privacy_changed = False
+        forget_everyone()
 
 
 def profile_saved(sender, instance, raw=False, **kwargs) -> None:

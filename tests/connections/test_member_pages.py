@@ -54,3 +54,15 @@ def test_my_own_profile_is_kept_and_my_edit_shows_at_once(alice_client, alice):
     alice_client.get(reverse("home"))  # consumes the "saved" message
     text = alice_client.get(url).content.decode()
     assert "Copywriter a Bari" in text
+
+
+def test_a_connection_hiding_their_city_leaves_my_kept_network_at_once(alice_client, alice, bob):
+    Connection.connect(alice, bob)
+    bob.profile.city, bob.profile.region = "Monopoli", "Puglia"
+    bob.profile.save()
+    assert "Monopoli" in alice_client.get(NETWORK).content.decode()
+    assert alice_client.get(NETWORK).context is None  # kept
+    bob.profile.location_visibility = "region"
+    bob.profile.save(update_fields=["location_visibility"])
+    text = alice_client.get(NETWORK).content.decode()
+    assert "Monopoli" not in text and "Puglia" in text
