@@ -179,7 +179,8 @@ def kept_for_member(view=None, *, only_if=None):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = request.user
         if (
-            request.method != "GET"
+            not settings.MEMBER_PAGE_SECONDS
+            or request.method != "GET"
             or request.htmx
             or not user.is_authenticated
             or (only_if is not None and not only_if(request, **kwargs))

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.page_cache import forget_everyone, kept_for_member
 from connections.conversations import (
     MESSAGE_MAX,
     ConversationError,
@@ -206,11 +207,18 @@ def search_messages(user, query: str):
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
+    # Reaching the inbox delivers, kept page or not; a delivery announces the change, which
+    # starts both members' generations, so the page is read again.
+    Participant.mark_delivered(request.user)
+    return _inbox_page(request)
+
+
+@kept_for_member
+def _inbox_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     archived = request.GET.get("archivio") == "1"
     # PostgreSQL text refuses NUL bytes: a query carrying one must not become a 500.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:100]
-    Participant.mark_delivered(user)
     page = Paginator(inbox_rows(user, archived=archived), INBOX_PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
@@ -262,6 +270,8 @@ def badge(request: HttpRequest) -> HttpResponse:
 def messaging_settings(request: HttpRequest) -> HttpResponse:
     on = request.POST.get("read_receipts") == "on"
     MessagingSettings.objects.update_or_create(user=request.user, defaults={"read_receipts": on})
+    # Receipts off hides the ticks both ways: every partner's kept inbox changes.
+    forget_everyone()
     messages.success(
         request,
         _("Read receipts are on: you see when messages are read, and others see it too.")

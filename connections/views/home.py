@@ -119,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
             context["blocks_html"] = _rendered(request, BLOCKS, badges)
         return render(request, HOME_TEMPLATE, context)
 
-    if request.htmx or messages.get_messages(request):
+    if not settings.MEMBER_PAGE_SECONDS or request.htmx or messages.get_messages(request):
         return page()
     # The whole page is the member's own, like its blocks: kept under the same generations
     # and badges, and the minute (the blocks' "3 minutes ago").

@@ -189,14 +189,33 @@ def fill(dave, make_user, connect, size: int) -> Conversation:
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_inbox_queries(dave, make_user, connect, size, django_assert_num_queries):
+def test_inbox_queries(dave, make_user, connect, size, django_assert_num_queries, settings):
     fill(dave, make_user, connect, size)
     client = client_for(dave)
     client.get("/rete/messaggi/")  # delivery marks done once
-    # user; delivery check; rows count, rows; requests; receipts setting; nav badges
+    # Kept for dave (config.page_cache.kept_for_member): user; delivery check; nav badges
+    with django_assert_num_queries(3):
+        kept = client.get("/rete/messaggi/")
+    assert kept.context is None
+    settings.MEMBER_PAGE_SECONDS = 0  # rendered every time
+    # user; delivery check; nav badges; rows count, rows; requests; receipts setting
     with django_assert_num_queries(7):
         response = client.get("/rete/messaggi/")
     assert response.content.decode().count('data-testid="talk-row"') == size
+    assert kept.content.decode().count('data-testid="talk-row"') == size
+
+
+def test_the_kept_inbox_delivers_and_shows_a_new_message_at_once(chat, dave, erin):
+    client = client_for(erin)
+    client.get("/rete/messaggi/")
+    assert client.get("/rete/messaggi/").context is None  # kept
+    message = chat.post(dave, "Ci sei domani?")
+    side = Participant.objects.get(conversation=chat, user=erin)
+    assert side.delivered_up_to < message.pk
+    page = client.get("/rete/messaggi/")
+    assert "Ci sei domani?" in page.content.decode()
+    side.refresh_from_db()
+    assert side.delivered_up_to == message.pk  # delivered by reaching the inbox
 
 
 @pytest.mark.parametrize("size", [2, 12])
@@ -210,7 +229,8 @@ def test_conversation_page_queries(dave, make_user, connect, size, django_assert
     assert response.content.decode().count('data-testid="message"') == size + 1
 
 
-def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect):
+def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect, settings):
+    settings.MEMBER_PAGE_SECONDS = 0  # the rows' own cache, under the page's
     fill(dave, make_user, connect, 2)
     client = client_for(dave)
     first = client.get("/rete/messaggi/")
