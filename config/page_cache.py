@@ -177,24 +177,25 @@ def kept_for_member(view=None, *, only_if=None):
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if (
-            not settings.MEMBER_PAGE_SECONDS
-            or request.method != "GET"
-            or request.htmx
-            or not user.is_authenticated
-            or (only_if is not None and not only_if(request, **kwargs))
-            or messages.get_messages(request)
-        ):
+        if only_if is not None and not only_if(request, **kwargs):
             return view(request, *args, **kwargs)
-        vary = import_string(settings.MEMBER_PAGE_VARY)(request)
-        key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60))
-        return kept_page(
-            request,
-            key,
-            generation_keys(user.pk),
-            settings.MEMBER_PAGE_SECONDS,
-            lambda: view(request, *args, **kwargs),
-        )
+        return keep_for_member(request, lambda: view(request, *args, **kwargs))
 
     return wrapped
+
+
+def keep_for_member(request: HttpRequest, render: Callable, *parts) -> HttpResponse:
+    """kept_for_member's work, for a view that checks access first: the response kept for
+    this member (with `parts` in its key), else render()."""
+    user = request.user
+    if (
+        not settings.MEMBER_PAGE_SECONDS
+        or request.method != "GET"
+        or request.htmx
+        or not user.is_authenticated
+        or messages.get_messages(request)
+    ):
+        return render()
+    vary = import_string(settings.MEMBER_PAGE_VARY)(request)
+    key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60), *parts)
+    return kept_page(request, key, generation_keys(user.pk), settings.MEMBER_PAGE_SECONDS, render)

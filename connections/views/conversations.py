@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.page_cache import forget_everyone, kept_for_member
+from config.page_cache import forget_everyone, keep_for_member, kept_for_member
 from connections.conversations import (
     MESSAGE_MAX,
     ConversationError,
@@ -357,15 +357,23 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         # The polling fallback's conditional GET: nothing changed, nothing sent.
         return HttpResponse(status=204)
-    if side.last_message_id and not side.conversation.is_request_to(request.user.pk):
-        side.mark_read(side.last_message_id)
-    context = conversation_context(request, side, error=error)
-    if error:
-        context["draft"] = request.POST.get("body", "")
-    template = CONVERSATION_TEMPLATE
-    if request.htmx and request.GET.get("part") == "live":
-        template += "#live"
-    return render(request, template, context, status=400 if error else 200)
+    readable = side.last_message_id and not side.conversation.is_request_to(request.user.pk)
+    if readable and side.mark_read(side.last_message_id):
+        # Reading moved the version on: keep the page under the new one.
+        side.conversation.refresh_from_db(fields=["version"])
+
+    def page() -> HttpResponse:
+        context = conversation_context(request, side, error=error)
+        if error:
+            context["draft"] = request.POST.get("body", "")
+        template = CONVERSATION_TEMPLATE
+        if request.htmx and request.GET.get("part") == "live":
+            template += "#live"
+        return render(request, template, context, status=400 if error else 200)
+
+    # Access is checked and reading marked above; a plain GET is kept for this member under
+    # the conversation's version, which every change to it moves on.
+    return keep_for_member(request, page, side.conversation.version)
 
 
 @login_required

@@ -219,14 +219,34 @@ def test_the_kept_inbox_delivers_and_shows_a_new_message_at_once(chat, dave, eri
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_conversation_page_queries(dave, make_user, connect, size, django_assert_num_queries):
+def test_conversation_page_queries(
+    dave, make_user, connect, size, django_assert_num_queries, settings
+):
     conversation = fill(dave, make_user, connect, size)
     client = client_for(dave)
     client.get(f"/rete/messaggi/{conversation.pk}/")  # read once
-    # user; the side (with the other's marks and receipts); messages; nav badges
+    # Kept for dave under the conversation's version: user; the side; nav badges
+    with django_assert_num_queries(3):
+        kept = client.get(f"/rete/messaggi/{conversation.pk}/")
+    assert kept.context is None
+    settings.MEMBER_PAGE_SECONDS = 0  # rendered every time
+    # user; the side (with the other's marks and receipts); nav badges; messages
     with django_assert_num_queries(4):
         response = client.get(f"/rete/messaggi/{conversation.pk}/")
     assert response.content.decode().count('data-testid="message"') == size + 1
+    assert kept.content.decode().count('data-testid="message"') == size + 1
+
+
+def test_the_kept_conversation_marks_read_and_shows_a_new_message_at_once(chat, dave, erin):
+    client = client_for(erin)
+    url = f"/rete/messaggi/{chat.pk}/"
+    client.get(url)
+    assert client.get(url).context is None  # kept
+    message = chat.post(dave, "Domani alle 10?")
+    assert "Domani alle 10?" in client.get(url).content.decode()
+    side = Participant.objects.get(conversation=chat, user=erin)
+    assert side.read_up_to == message.pk  # opening it read it, as before
+    assert status_seen_by(dave, chat) == "read"
 
 
 def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect, settings):
@@ -246,7 +266,8 @@ def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect, sett
     assert third.content.decode().count('data-testid="talk-unread">•<') >= 1
 
 
-def test_messages_are_read_back_each_as_its_reader_sees_it(dave, make_user, connect):
+def test_messages_are_read_back_each_as_its_reader_sees_it(dave, make_user, connect, settings):
+    settings.MEMBER_PAGE_SECONDS = 0  # the messages' own cache, under the page's
     conversation = fill(dave, make_user, connect, 2)
     other = conversation.participants.exclude(user=dave).get().user
     url = f"/rete/messaggi/{conversation.pk}/"
