@@ -13,6 +13,11 @@ Only a visitor with no session and no messages is served from it, for a full GET
 The per-request parts are put back on the way out: the CSRF token (the visitor's own, so their
 login form works) and the CSP nonce (the one in this response's header). A page whose view set
 a cookie, or that is not a plain 200, is never kept. With Redis down every page is rendered.
+
+A member's own pages (their home, network, own profile, notifications, inbox, conversations)
+are kept the same way for that member alone by @kept_for_member / keep_for_member(), under
+everyone's generation and the member's own (forget_members), the navigation badges and the
+minute: see kept_for_member.
 """
 
 import functools

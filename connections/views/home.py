@@ -7,10 +7,8 @@ browser announced it runs scripts (the `gilda_js` cookie set by gilda.js), left 
 placeholder that htmx loads from `/?blocco=<name>` once the page is shown."""
 
 import re
-import time
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
@@ -25,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.ids import parse_id
-from config.page_cache import cache_for_visitors, kept_page, page_key
+from config.page_cache import cache_for_visitors, keep_for_member
 from connections import home_cache, network
-from connections.context_processors import nav_counts
+from connections.context_processors import badge_key
 from connections.models import Connection, ConnectionRequest
 from groups import home as group_blocks
 from groups.fragments import CSRF_PLACEHOLDER
@@ -111,7 +109,7 @@ def home(request: HttpRequest) -> HttpResponse:
     lazy = request.COOKIES.get(JS_COOKIE) == "1"
     # The badges, read for the navigation anyway, key the cached blocks (home_cache); the
     # lazily loaded blocks get them in their address, so they need not read them again.
-    badges = ".".join(map(str, nav_counts(request).counts.values()))
+    badges = badge_key(request)
 
     def page() -> HttpResponse:
         context = {"lazy": lazy, "block_names": list(BLOCKS), "badges": badges}
@@ -119,15 +117,8 @@ def home(request: HttpRequest) -> HttpResponse:
             context["blocks_html"] = _rendered(request, BLOCKS, badges)
         return render(request, HOME_TEMPLATE, context)
 
-    if not settings.MEMBER_PAGE_SECONDS or request.htmx or messages.get_messages(request):
-        return page()
-    # The whole page is the member's own, like its blocks: kept under the same generations
-    # and badges, and the minute (the blocks' "3 minutes ago").
-    minute = int(time.time() // 60)
-    key = page_key(request, "member-home", user.pk, lazy, badges, minute)
-    return kept_page(
-        request, key, home_cache.generation_keys(user.pk), settings.MEMBER_PAGE_SECONDS, page
-    )
+    # The whole page is the member's own, like its blocks (config.page_cache.kept_for_member).
+    return keep_for_member(request, page, lazy)
 
 
 BADGES = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")
@@ -140,7 +131,7 @@ def _rendered(request, names, badges: str = "") -> dict[str, str]:
         given = request.GET.get("badges", "")
         badges = given if BADGES.fullmatch(given) else ""
     if not badges:
-        badges = ".".join(map(str, nav_counts(request).counts.values()))
+        badges = badge_key(request)
 
     def render_block(name: str, block) -> str:
         context = {name: block, "csrf_token": CSRF_PLACEHOLDER}
