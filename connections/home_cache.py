@@ -63,12 +63,10 @@ def _suffix(user, badges: str) -> str:
     )
 
 
-def load_blocks(user, loaders: dict[str, Callable], badges: str, suffix: str = "") -> dict:
-    """{name: loader(user)} for the cached blocks among `loaders`, from the cache where it has
-    them: two cache round trips (the generations, then the blocks), one more to keep misses.
-    `badges` (the navigation's counts, read for the page anyway) are part of the key: a new
-    notification or request to answer reads the blocks again."""
-    suffix = suffix or _suffix(user, badges)
+def load_blocks(user, loaders: dict[str, Callable], suffix: str) -> dict:
+    """{name: loader(user)} for `loaders`, from the cache where it has them under `suffix`
+    (load_html's: member, language, generations and badges), one more round trip to keep
+    misses."""
     keys = {name: f"home:{name}:{suffix}" for name in loaders}
     try:
         found = cache.get_many(list(keys.values()))
@@ -100,7 +98,7 @@ def load_html(user, loaders: dict[str, Callable], badges: str, render: Callable)
     html = {name: found[key] for name, key in keys.items() if key in found}
     missing = {name: load for name, load in loaders.items() if name not in html}
     if missing:
-        blocks = load_blocks(user, missing, badges, suffix)
+        blocks = load_blocks(user, missing, suffix)
         for name in missing:
             html[name] = render(name, blocks[name])
         cache.set_many({keys[name]: html[name] for name in missing}, 60)

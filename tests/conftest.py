@@ -432,3 +432,21 @@ def private_redis(tmp_path):
     server.stop()
     # Stopping it opened the fail-open breaker: the next test starts with Redis trusted again.
     FailOpenRedisCacheClient.down_until = 0.0
+
+
+@pytest.fixture
+def unreachable_redis(settings):
+    """The cache pointed at a closed port, the fail-open client's breaker reset around the
+    test; yields a callable that says whether Redis was tried (and failed open)."""
+    from config.cache import FailOpenRedisCacheClient
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    FailOpenRedisCacheClient.down_until = 0.0
+    yield lambda: FailOpenRedisCacheClient.down_until > 0
+    FailOpenRedisCacheClient.down_until = 0.0
