@@ -18,6 +18,10 @@ A member's own pages (their home, network, own profile, notifications, inbox, co
 are kept the same way for that member alone by @kept_for_member / keep_for_member(), under
 everyone's generation and the member's own (forget_members), the navigation badges and the
 minute: see kept_for_member.
+
+The pages members share (groups, threads, search, events…) are kept once per *kind of reader*
+by @shared_for_members: see its doc. What is the member's own in them (the navigation, a
+"you are a member" pill) is a hole, {% own %}, filled per request.
 """
 
 import functools
@@ -34,7 +38,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 EVERYONE = "home-gen"  # the name predates this module: the home's blocks read it too
@@ -204,3 +210,137 @@ def keep_for_member(request: HttpRequest, render: Callable, *parts) -> HttpRespo
     vary = import_string(settings.MEMBER_PAGE_VARY)(request)
     key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60), *parts)
     return kept_page(request, key, generation_keys(user.pk), settings.MEMBER_PAGE_SECONDS, render)
+
+
+# Pages members share ------------------------------------------------------------------------
+
+# name -> fn(request, arg) -> HTML: the member's own parts of shared pages ({% own name arg %}).
+_OWN_PARTS: dict[str, Callable[[HttpRequest, str], str]] = {}
+OWN_MARK = re.compile(rb"<!--own:([a-z-]+):([A-Za-z0-9_-]*)-->")
+OWN_ARG = re.compile(r"[A-Za-z0-9_-]*")
+STATE_SECONDS = 600
+
+
+def own_part(name: str):
+    """Registers fn(request, arg) -> HTML as the part `name` of a shared page that is each
+    member's own: {% own name arg %} renders it, or leaves a hole for it in a shared copy."""
+
+    if not re.fullmatch(r"[a-z-]+", name):
+        raise ValueError(f"an own part's name is lowercase letters and -: {name!r}")
+
+    def register(fn):
+        _OWN_PARTS[name] = fn
+        return fn
+
+    return register
+
+
+def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
+    """{% own %}'s output: the part itself, or while a shared copy renders, its hole."""
+    arg = str(arg)
+    if not OWN_ARG.fullmatch(arg):
+        raise ValueError(f"{{% own %}} takes an argument of letters, digits, - and _: {arg!r}")
+    if getattr(request, "_shared_render", False):
+        return mark_safe(f"<!--own:{name}:{arg}-->")  # noqa: S308 (name and arg checked)
+    # The parts build their HTML with format_html, escape or a template.
+    return mark_safe(_OWN_PARTS[name](request, arg))  # noqa: S308
+
+
+def _fill_own_parts(request: HttpRequest, content: bytes) -> bytes:
+    def part(match: re.Match) -> bytes:
+        return str(_OWN_PARTS[match[1].decode()](request, match[2].decode())).encode()
+
+    return OWN_MARK.sub(part, content)
+
+
+def _wrote_key(user_id: int) -> str:
+    return f"wrote:{user_id}"
+
+
+def note_writer(user_id: int) -> None:
+    """The member wrote something (any POST…): a new generation of their own pages, and for
+    as long as a shared copy lives, the shared pages are rendered for them (they read their
+    own writes at once)."""
+    forget_members(user_id)
+    if settings.SHARED_PAGE_SECONDS:
+        cache.set(_wrote_key(user_id), 1, settings.SHARED_PAGE_SECONDS + 2)
+
+
+def member_state(request: HttpRequest, name: str, load: Callable):
+    """load(user), kept for the member under everyone's generation and their own: what a
+    shared page's reader() needs to know of them (their seats, their threads…), read once per
+    request and, while neither generation changes, without a query."""
+    states = request.__dict__.setdefault("_member_states", {})
+    if name in states:
+        return states[name]
+    user = request.user
+    key = f"state:{name}:{user.pk}"
+    generations = generation_keys(user.pk)
+    found = cache.get_many([*generations, key])
+    current = tuple(found.get(generation, "0") for generation in generations)
+    kept = found.get(key)
+    if kept is not None and kept[0] == current:
+        states[name] = kept[1]
+    else:
+        states[name] = load(user)
+        cache.set(key, (current, states[name]), STATE_SECONDS)
+    return states[name]
+
+
+def shared_for_members(reader: Callable):
+    """A page members share, kept once per kind of reader for SHARED_PAGE_SECONDS.
+
+    reader(request, **kwargs) says what kind of reader the member is for this page (from
+    member_state(), without a query): a tuple such as ("member",) for a plain member of the
+    group, or None where the page is theirs alone (a moderator, the thread's author, a member
+    with a block…), which runs the view. Members of one kind see the same page but for their
+    own parts, {% own %}: the copy keeps holes there and each request fills them. The key
+    also holds the address, language and time zone, and the copy lives under everyone's
+    generation (a withdrawal takes effect at once). What others add may lag by the copy's
+    time; what the member wrote themselves they see at once (note_writer: their shared pages
+    are rendered for them meanwhile). Members with messages to show, htmx requests and
+    anything but a GET run the view."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if (
+                not settings.SHARED_PAGE_SECONDS
+                or request.method != "GET"
+                or request.htmx
+                or not request.user.is_authenticated
+                or messages.get_messages(request)
+            ):
+                return view(request, *args, **kwargs)
+            kind = reader(request, **kwargs)
+            if kind is None:
+                return view(request, *args, **kwargs)
+            key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
+            wrote = _wrote_key(request.user.pk)
+            found = cache.get_many([EVERYONE, wrote, key])
+            current = (found.get(EVERYONE, "0"),)
+            kept = found.get(key)
+            if kept is not None and kept[0] == current and wrote not in found:
+                _, headers, content = kept
+                response = HttpResponse(_fill_own_parts(request, content))
+                for name, value in headers:
+                    response[name] = value
+            else:
+                request._shared_render = True
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    request._shared_render = False
+                if _keepable(request, response):
+                    content = _with_placeholders(request, response.content)
+                    headers = list(response.headers.items())
+                    cache.set(key, (current, headers, content), settings.SHARED_PAGE_SECONDS)
+                if not response.streaming:
+                    response.content = _fill_own_parts(request, response.content)
+                return response
+            response.content = _with_request_parts(request, response.content)
+            return response
+
+        return wrapped
+
+    return decorator

@@ -142,6 +142,9 @@ VISITOR_PAGE_SECONDS = env_int("VISITOR_PAGE_SECONDS", 30)
 # long, keyed also by what this returns for the request: the navigation badges.
 MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", 60)
 MEMBER_PAGE_VARY = "connections.context_processors.badge_key"
+# The pages members share (groups, threads, search, events) are kept this long per kind of
+# reader, with each member's own parts filled per request (config/page_cache.py); 0: off.
+SHARED_PAGE_SECONDS = env_int("SHARED_PAGE_SECONDS", 30)
 
 # In the database, so that a Redis outage logs nobody out, read through the cache
 # (config/sessions.py).

@@ -18,7 +18,7 @@ class ConnectionsConfig(AppConfig):
             pre_save,
         )
 
-        from connections import home_cache, signals
+        from connections import context_processors, home_cache, signals  # noqa: F401
         from groups.models.events import attendance_changed
         from groups.models.qa_records import content_withdrawn
 
@@ -40,6 +40,11 @@ class ConnectionsConfig(AppConfig):
             # The home's cached blocks (connections/home_cache.py).
             (post_save, home_cache.membership_changed, "groups.Membership", "home-m1"),
             (post_delete, home_cache.membership_changed, "groups.Membership", "home-m2"),
+            (post_save, home_cache.membership_changed, "groups.JoinRequest", "home-j1"),
+            (post_delete, home_cache.membership_changed, "groups.JoinRequest", "home-j2"),
+            (post_save, home_cache.membership_changed, "groups.Ban", "home-n1"),
+            (post_delete, home_cache.membership_changed, "groups.Ban", "home-n2"),
+            (post_save, home_cache.moderation_logged, "groups.ModerationLog", "home-ml"),
             (post_save, home_cache.block_changed, "profiles.Block", "home-b1"),
             (post_delete, home_cache.block_changed, "profiles.Block", "home-b2"),
             (post_save, home_cache.post_created, "groups.Post", "home-p1"),

@@ -8,8 +8,12 @@ from django.db import connection
 from django.db.models import Count, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.html import escape
 
+from config.page_cache import own_part
 from connections.conversations import stream_token
 from connections.models import ConnectionRequest, Participant
 from profiles.models import User
@@ -97,3 +101,16 @@ def notifications(request: HttpRequest) -> dict:
         ),
         "talk_badge_poll": settings.TALK_POLL_SECONDS * 6,
     }
+
+
+@own_part("nav")
+def member_nav(request: HttpRequest, arg: str) -> str:
+    """The member's own links, name and badges in the navigation (base.html#member-nav)."""
+    context = {"user": request.user, "csrf_token": get_token(request), **notifications(request)}
+    return render_to_string("base.html#member-nav", context)
+
+
+@own_part("stream")
+def member_stream(request: HttpRequest, arg: str) -> str:
+    """The push channel's address, with the member's own token (base.html's <body>)."""
+    return escape(notifications(request)["talk_stream_url"]())

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.utils.translation import get_language
 
-from config.page_cache import forget_everyone, forget_members, generation_keys
+from config.page_cache import forget_everyone, forget_members, generation_keys, note_writer
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +115,10 @@ def forget_after_writes(get_response):
         writer = None
         if request.method not in SAFE_METHODS and request.user.is_authenticated:
             writer = request.user.pk
-            forget_members(writer)
+            note_writer(writer)
         response = get_response(request)
         if writer is not None:
-            forget_members(writer)
+            note_writer(writer)
         return response
 
     return middleware
@@ -127,9 +127,17 @@ def forget_after_writes(get_response):
 # Receivers (connected by label in ConnectionsConfig.ready) --------------------------------
 
 
-def membership_changed(sender, instance, raw: bool = False, created: bool = True, **kwargs):
-    if not raw and created:  # post_delete passes no "created": a removal counts
+def membership_changed(sender, instance, raw: bool = False, **kwargs):
+    """A seat taken, changed or left (a join request, its decision, a ban: their pages)."""
+    if not raw:
         forget_members(instance.user_id)
+
+
+def moderation_logged(sender, instance, raw: bool = False, created: bool = False, **kwargs):
+    """A moderation decision about a member (appointed, demoted, made owner, removed…): their
+    seat changed, some of it by update() with no signal of its own."""
+    if not raw and created and instance.target_id:
+        forget_members(instance.target_id)
 
 
 def block_changed(sender, instance, raw: bool = False, **kwargs):

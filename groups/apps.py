@@ -11,7 +11,7 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
-        from groups import signals
+        from groups import shared, signals  # noqa: F401 (shared: the own parts)
         from groups.models import Group
         from profiles.models import member_suspended
         from profiles.models.notifications import register_scope_check

@@ -450,3 +450,10 @@ def unreachable_redis(settings):
     FailOpenRedisCacheClient.down_until = 0.0
     yield lambda: FailOpenRedisCacheClient.down_until > 0
     FailOpenRedisCacheClient.down_until = 0.0
+
+
+@pytest.fixture
+def rendered_pages(settings):
+    """No shared copies of the pages members share: the test counts or inspects a rendered
+    page (tests/test_shared_pages.py covers the copies)."""
+    settings.SHARED_PAGE_SECONDS = 0

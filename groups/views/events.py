@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.page_cache import cache_for_visitors
+from config.page_cache import cache_for_visitors, shared_for_members
 from groups import calendar
 from groups.forms import (
     AttendanceForm,
@@ -31,6 +31,7 @@ from groups.forms import (
 )
 from groups.fragments import prefetch_event_rows
 from groups.models import CalendarFeed, Event, GroupActionError, ModerationLog, Rsvp
+from groups.shared import event_reader, events_reader, group_reader
 from groups.views.access import get_event_for_reader, get_group_for_reader
 from profiles import geo
 
@@ -39,6 +40,7 @@ EVENT_PAGE_SIZE = 20
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(events_reader)
 def event_list(request: HttpRequest) -> HttpResponse:
     """Upcoming events the viewer may see, filtered by city (or near me) and radius, dates,
     group and "only my groups". A member with a place sees each event's distance from it."""
@@ -92,6 +94,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(group_reader)
 def group_events(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -196,6 +199,7 @@ def _detail_context(request, seat, event, **extra) -> dict:
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(event_reader)
 def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, event = get_event_for_reader(request, slug, pk)
     return render(request, "groups/event.html", _detail_context(request, seat, event))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from config.page_cache import cache_for_visitors
+from config.page_cache import cache_for_visitors, shared_for_members
 from groups.forms import GroupForm, JoinRequestForm
 from groups.fragments import prefetch_rows
 from groups.models import (
@@ -23,6 +23,7 @@ from groups.models import (
     cached_most_active_members,
 )
 from groups.models.reports import open_target_count
+from groups.shared import group_reader, list_reader
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
 from profiles.ratelimits import RateLimited, rate_limited
 
@@ -48,6 +49,7 @@ def home_groups(user) -> dict:
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(list_reader)
 def group_list(request: HttpRequest) -> HttpResponse:
     sectors = list(Sector.objects.all())
     sector = next((s for s in sectors if s.slug == request.GET.get("settore")), None)
@@ -55,7 +57,6 @@ def group_list(request: HttpRequest) -> HttpResponse:
     groups = (
         Group.objects.search(query)
         .select_related("sector")
-        .with_membership_of(request.user)
         .order_by("-is_featured", "-member_count", "name")
     )
     if sector is not None:
@@ -100,6 +101,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(group_reader)
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_seat(request, slug)
     group, membership, readable = seat.group, seat.membership, seat.can_read

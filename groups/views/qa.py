@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
-from config.page_cache import cache_for_visitors
+from config.page_cache import cache_for_visitors, shared_for_members
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
 from groups.fragments import prefetch_fragments, prefetch_rows
 from groups.models import (
@@ -25,6 +25,7 @@ from groups.models import (
     Vote,
 )
 from groups.models.reports import open_target_count
+from groups.shared import group_reader, search_reader, thread_reader
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -43,6 +44,7 @@ THREAD_ORDERS = ["active", "newest", "top", "unanswered"]
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(group_reader)
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -86,6 +88,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(search_reader)
 def search(request: HttpRequest) -> HttpResponse:
     """Threads across every group the user may read."""
     query = request.GET.get("q", "").strip()[:100]
@@ -242,6 +245,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
 
 @require_GET
 @cache_for_visitors
+@shared_for_members(thread_reader)
 def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         seat, question = get_post_for_reader(request, slug, pk)

@@ -440,7 +440,7 @@ def test_an_event_of_another_group_is_not_found_through_this_one(
 
 
 def test_event_page_and_list_queries_stay_flat(
-    meetup, closed_group, make_user, bob, logged_in, django_assert_num_queries
+    meetup, closed_group, make_user, bob, logged_in, django_assert_num_queries, rendered_pages
 ):
     meetup.rsvp(bob, "going")
     client = logged_in(bob)

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from groups.models import Comment, Post, Vote
 
+pytestmark = pytest.mark.usefixtures("rendered_pages")
+
 
 def many_answers(question, people):
     answers = Post.objects.bulk_create(

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from groups.models import Group, JoinRequest, Membership
 
+pytestmark = pytest.mark.usefixtures("rendered_pages")
+
 
 @pytest.mark.parametrize("size", [10, 200])
 def test_group_list_queries(dave_client, alice, sector, size, django_assert_num_queries):
@@ -19,8 +21,9 @@ def test_group_list_queries(dave_client, alice, sector, size, django_assert_num_
         for i in range(size)
     )
 
-    # user, sectors, count, page (with membership and pending flags), badge
-    with django_assert_num_queries(5):
+    # user, sectors, count, page, the member's seats and requests (groups.shared, for the
+    # cards' pills), badge
+    with django_assert_num_queries(6):
         response = dave_client.get(reverse("groups:list"))
 
     assert response.status_code == 200

@@ -73,7 +73,7 @@ def test_thread_list_search_in_another_order_keeps_to_the_matches(
 
 @pytest.mark.parametrize("extra", [0, 30])
 def test_search_query_count_is_flat(
-    many, open_group, alice, dave_client, extra, django_assert_num_queries
+    many, open_group, alice, dave_client, extra, django_assert_num_queries, rendered_pages
 ):
     for i in range(extra):
         Post.ask(open_group, alice, title=f"Altro preventivo {i}?", body="…")

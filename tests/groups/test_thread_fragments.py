@@ -12,6 +12,8 @@ from groups.models import Post
 
 SECRET_BODY = "Il listino riservato del gruppo: 1.500 euro a naming."
 
+pytestmark = pytest.mark.usefixtures("rendered_pages")
+
 
 @pytest.fixture
 def secret_thread(closed_group, bob, alice):
