@@ -66,6 +66,17 @@ def forget_everyone() -> None:
     new_generation([EVERYONE])
 
 
+def page_generation(name: str) -> str:
+    """The generation of the shared pages of one thing: "thread:12", "group:copywriter"…"""
+    return f"gen:{name}"
+
+
+def forget_pages(*names: str) -> None:
+    """A new generation for the shared pages of each thing named (page_generation): their
+    copies are rendered again at once."""
+    new_generation([page_generation(name) for name in names])
+
+
 def _member_key(user_id: int) -> str:
     return f"home-gen:{user_id}"  # the name predates this module, like EVERYONE's
 
@@ -216,20 +227,28 @@ def keep_for_member(request: HttpRequest, render: Callable, *parts) -> HttpRespo
 
 # name -> fn(request, arg) -> HTML: the member's own parts of shared pages ({% own name arg %}).
 _OWN_PARTS: dict[str, Callable[[HttpRequest, str], str]] = {}
+# name -> fn(request) -> the cache key a part without argument is kept under for the member.
+_OWN_KEYS: dict[str, Callable[[HttpRequest], str]] = {}
+OWN_PART_SECONDS = 300
 OWN_MARK = re.compile(rb"<!--own:([a-z-]+):([A-Za-z0-9_-]*)-->")
 OWN_ARG = re.compile(r"[A-Za-z0-9_-]*")
 STATE_SECONDS = 600
 
 
-def own_part(name: str):
+def own_part(name: str, *, kept_under: Callable[[HttpRequest], str] | None = None):
     """Registers fn(request, arg) -> HTML as the part `name` of a shared page that is each
-    member's own: {% own name arg %} renders it, or leaves a hole for it in a shared copy."""
+    member's own: {% own name arg %} renders it, or leaves a hole for it in a shared copy.
+    With kept_under, the part (without argument) is kept under the key kept_under(request)
+    returns, which must hold everything the part shows; a shared page reads it in the same
+    round trip as the copy."""
 
     if not re.fullmatch(r"[a-z-]+", name):
         raise ValueError(f"an own part's name is lowercase letters and -: {name!r}")
 
     def register(fn):
         _OWN_PARTS[name] = fn
+        if kept_under is not None:
+            _OWN_KEYS[name] = kept_under
         return fn
 
     return register
@@ -246,11 +265,26 @@ def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
     return mark_safe(_OWN_PARTS[name](request, arg))  # noqa: S308
 
 
-def _fill_own_parts(request: HttpRequest, content: bytes) -> bytes:
-    def part(match: re.Match) -> bytes:
-        return str(_OWN_PARTS[match[1].decode()](request, match[2].decode())).encode()
+def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) -> bytes:
+    """The holes filled for this member; `kept` holds the parts read from the cache (by key),
+    and the kept parts rendered here are kept for next time."""
+    keys = {name: key(request) for name, key in _OWN_KEYS.items()}
+    rendered = {}
 
-    return OWN_MARK.sub(part, content)
+    def part(match: re.Match) -> bytes:
+        name, arg = match[1].decode(), match[2].decode()
+        key = keys.get(name) if not arg else None
+        if key is not None and key in kept:
+            return _with_request_parts(request, kept[key])
+        html = str(_OWN_PARTS[name](request, arg)).encode()
+        if key is not None:  # kept with placeholders: the member's other browsers
+            rendered[key] = kept[key] = _with_placeholders(request, html)
+        return html
+
+    content = OWN_MARK.sub(part, content)
+    if rendered:
+        cache.set_many(rendered, OWN_PART_SECONDS)
+    return content
 
 
 def _wrote_key(user_id: int) -> str:
@@ -278,6 +312,7 @@ def member_state(request: HttpRequest, name: str, load: Callable):
     generations = generation_keys(user.pk)
     found = cache.get_many([*generations, key])
     current = tuple(found.get(generation, "0") for generation in generations)
+    request._member_generations = current
     kept = found.get(key)
     if kept is not None and kept[0] == current:
         states[name] = kept[1]
@@ -287,7 +322,7 @@ def member_state(request: HttpRequest, name: str, load: Callable):
     return states[name]
 
 
-def shared_for_members(reader: Callable):
+def shared_for_members(reader: Callable, pages: Callable | None = None):
     """A page members share, kept once per kind of reader for SHARED_PAGE_SECONDS.
 
     reader(request, **kwargs) says what kind of reader the member is for this page (from
@@ -296,10 +331,12 @@ def shared_for_members(reader: Callable):
     with a block…), which runs the view. Members of one kind see the same page but for their
     own parts, {% own %}: the copy keeps holes there and each request fills them. The key
     also holds the address, language and time zone, and the copy lives under everyone's
-    generation (a withdrawal takes effect at once). What others add may lag by the copy's
-    time; what the member wrote themselves they see at once (note_writer: their shared pages
-    are rendered for them meanwhile). Members with messages to show, htmx requests and
-    anything but a GET run the view."""
+    generation (a withdrawal takes effect at once) and those of the things pages(**kwargs)
+    names (forget_pages: a thread's new answer, vote or comment, a group's new member, an
+    event's new reply show at once). What others change elsewhere (a list across groups)
+    may lag by the copy's time; what the member wrote themselves they see at once
+    (note_writer: their shared pages are rendered for them meanwhile). Members with
+    messages to show, htmx requests and anything but a GET run the view."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -317,12 +354,15 @@ def shared_for_members(reader: Callable):
                 return view(request, *args, **kwargs)
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
             wrote = _wrote_key(request.user.pk)
-            found = cache.get_many([EVERYONE, wrote, key])
-            current = (found.get(EVERYONE, "0"),)
+            parts = [own_key(request) for own_key in _OWN_KEYS.values()]
+            generations = [EVERYONE, *map(page_generation, pages(**kwargs) if pages else ())]
+            found = cache.get_many([*generations, wrote, key, *parts])
+            kept_parts = {part: found[part] for part in parts if part in found}
+            current = tuple(found.get(generation, "0") for generation in generations)
             kept = found.get(key)
             if kept is not None and kept[0] == current and wrote not in found:
                 _, headers, content = kept
-                response = HttpResponse(_fill_own_parts(request, content))
+                response = HttpResponse(_fill_own_parts(request, content, kept_parts))
                 for name, value in headers:
                     response[name] = value
             else:
@@ -336,7 +376,7 @@ def shared_for_members(reader: Callable):
                     headers = list(response.headers.items())
                     cache.set(key, (current, headers, content), settings.SHARED_PAGE_SECONDS)
                 if not response.streaming:
-                    response.content = _fill_own_parts(request, response.content)
+                    response.content = _fill_own_parts(request, response.content, kept_parts)
                 return response
             response.content = _with_request_parts(request, response.content)
             return response
@@ -344,3 +384,13 @@ def shared_for_members(reader: Callable):
         return wrapped
 
     return decorator
+
+
+def member_generations(request: HttpRequest) -> tuple:
+    """Everyone's and the member's generation, as member_state() read them for this request
+    (read now if it didn't)."""
+    if not hasattr(request, "_member_generations"):
+        keys = generation_keys(request.user.pk)
+        found = cache.get_many(keys)
+        request._member_generations = tuple(found.get(key, "0") for key in keys)
+    return request._member_generations

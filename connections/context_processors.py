@@ -2,6 +2,7 @@
 so they live in the top layer."""
 
 import functools
+import hashlib
 
 from django.conf import settings
 from django.db import connection
@@ -12,8 +13,9 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.html import escape
+from django.utils.translation import get_language
 
-from config.page_cache import own_part
+from config.page_cache import member_generations, own_part
 from connections.conversations import stream_token
 from connections.models import ConnectionRequest, Participant
 from profiles.models import User
@@ -103,7 +105,14 @@ def notifications(request: HttpRequest) -> dict:
     }
 
 
-@own_part("nav")
+def _nav_key(request: HttpRequest) -> str:
+    """Everything the navigation shows of the member: who they are (their generation is new
+    when their account is saved), their badges and the language."""
+    parts = (request.user.pk, member_generations(request), badge_key(request), get_language())
+    return "own-nav:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+@own_part("nav", kept_under=_nav_key)
 def member_nav(request: HttpRequest, arg: str) -> str:
     """The member's own links, name and badges in the navigation (base.html#member-nav)."""
     context = {"user": request.user, "csrf_token": get_token(request), **notifications(request)}

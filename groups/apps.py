@@ -9,7 +9,7 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Sector groups")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_save
 
         from groups import shared, signals  # noqa: F401 (shared: the own parts)
         from groups.models import Group
@@ -27,6 +27,10 @@ class GroupsConfig(AppConfig):
         post_delete.connect(
             signals.forget_group_notifications, sender="groups.Membership", dispatch_uid="seat"
         )
+        # The shared pages of a group and an event (groups/shared.py).
+        for signal in (post_save, post_delete):
+            signal.connect(shared.seat_changed, sender="groups.Membership")
+            signal.connect(shared.reply_changed, sender="groups.Rsvp")
         post_delete.connect(
             signals.forget_deleted_group_notifications, sender="groups.Group", dispatch_uid="gone"
         )

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from config.page_cache import member_state, own_part
+from config.page_cache import forget_pages, member_state, own_part
 from groups.models import (
     Ban,
     Comment,
@@ -39,11 +39,15 @@ from profiles.models import Block, Profile
 
 def _rows(queryset, kind: str, key, extra=None):
     """(kind, key, extra) rows of `queryset`, as text, to be read in one UNION ALL."""
-    return queryset.order_by().annotate(
-        state_kind=Value(kind, output_field=CharField()),
-        state_key=Cast(key, CharField()),
-        state_extra=Cast(extra if extra is not None else Value(""), CharField()),
-    ).values_list("state_kind", "state_key", "state_extra")
+    return (
+        queryset.order_by()
+        .annotate(
+            state_kind=Value(kind, output_field=CharField()),
+            state_key=Cast(key, CharField()),
+            state_extra=Cast(extra if extra is not None else Value(""), CharField()),
+        )
+        .values_list("state_kind", "state_key", "state_extra")
+    )
 
 
 def reader_state(user) -> dict:
@@ -162,6 +166,33 @@ def events_reader(request: HttpRequest) -> tuple | None:
     state = state_of(request)
     mine = tuple(sorted(state["roles"])) if request.GET.get("miei") else ()
     return ("reader", state["closed"], state["place"], mine)
+
+
+# The things each shared page shows (config.page_cache.forget_pages) ------------------------
+
+
+def group_pages(slug: str, **kwargs) -> list[str]:
+    return [f"group:{slug}"]
+
+
+def thread_pages(slug: str, pk: int) -> list[str]:
+    return [f"thread:{pk}"]
+
+
+def event_pages(slug: str, pk: int) -> list[str]:
+    return [f"event:{pk}", f"group:{slug}"]
+
+
+def seat_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    """A member joined, left or changed role: the group's page (its members) is read again."""
+    if not raw:
+        forget_pages(f"group:{instance.group.slug}")
+
+
+def reply_changed(sender, instance, raw: bool = False, **kwargs) -> None:
+    """A reply to an event: its page (seats left, attendees) and its group's are read again."""
+    if not raw:
+        forget_pages(f"event:{instance.event_id}", f"group:{instance.event.group.slug}")
 
 
 def list_reader(request: HttpRequest) -> tuple:

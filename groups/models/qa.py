@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from config.markdown import render_markdown
+from config.page_cache import forget_pages
 from groups.models.groups import (
     ACCEPTED_ANSWER_POINTS,
     ACTIVITY_DAYS,
@@ -268,10 +269,15 @@ class Post(models.Model):
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = set(update_fields) | {"body_html"}
         super().save(*args, **kwargs)
+        self.pages_changed()
 
     def get_absolute_url(self) -> str:
         url = reverse("groups:thread", args=[self.group.slug, self.thread_id])
         return url if self.is_question else f"{url}#post-{self.pk}"
+
+    def pages_changed(self) -> None:
+        """The shared pages that show this post (its thread, its group's) are read again."""
+        forget_pages(f"thread:{self.thread_id}", f"group:{self.group.slug}")
 
     @property
     def is_question(self) -> bool:
@@ -398,6 +404,7 @@ class Post(models.Model):
         with transaction.atomic():
             comment = Comment.objects.create(post=self, author=user, body=body)
             Post.objects.filter(pk=self.thread_id).update(last_activity_at=comment.created_at)
+            self.pages_changed()
         return comment
 
     # Votes --------------------------------------------------------------------------------
@@ -433,6 +440,7 @@ class Post(models.Model):
                 Vote.objects.filter(pk=current.pk).update(value=value, updated_at=timezone.now())
             if value != before:
                 Post.objects.filter(pk=self.pk).update(score=F("score") + (value - before))
+                self.pages_changed()
         self.refresh_from_db(fields=["score"])
         return self.score
 
@@ -458,6 +466,7 @@ class Post(models.Model):
                 is_accepted=False
             )
             changed = acceptable.filter(is_accepted=False).update(is_accepted=True)
+            self.pages_changed()
             if (
                 changed
                 and answer.author_id
@@ -480,7 +489,9 @@ class Post(models.Model):
     def unaccept(self, *, by) -> bool:
         if not self.is_question or self.author_id != by.pk:
             raise GroupActionError(_("Only the person who asked can accept an answer."))
-        return bool(Post.objects.filter(question=self, is_accepted=True).update(is_accepted=False))
+        changed = Post.objects.filter(question=self, is_accepted=True).update(is_accepted=False)
+        self.pages_changed()
+        return bool(changed)
 
     # Editing and deleting -----------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from groups.forms import (
 )
 from groups.fragments import prefetch_event_rows
 from groups.models import CalendarFeed, Event, GroupActionError, ModerationLog, Rsvp
-from groups.shared import event_reader, events_reader, group_reader
+from groups.shared import event_pages, event_reader, events_reader, group_pages, group_reader
 from groups.views.access import get_event_for_reader, get_group_for_reader
 from profiles import geo
 
@@ -94,7 +94,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(group_reader)
+@shared_for_members(group_reader, group_pages)
 def group_events(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -199,7 +199,7 @@ def _detail_context(request, seat, event, **extra) -> dict:
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(event_reader)
+@shared_for_members(event_reader, event_pages)
 def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, event = get_event_for_reader(request, slug, pk)
     return render(request, "groups/event.html", _detail_context(request, seat, event))

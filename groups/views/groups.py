@@ -23,7 +23,7 @@ from groups.models import (
     cached_most_active_members,
 )
 from groups.models.reports import open_target_count
-from groups.shared import group_reader, list_reader
+from groups.shared import group_pages, group_reader, list_reader
 from groups.views.access import get_group_for_moderator, get_seat, require_verified
 from profiles.ratelimits import RateLimited, rate_limited
 
@@ -101,7 +101,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(group_reader)
+@shared_for_members(group_reader, group_pages)
 def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_seat(request, slug)
     group, membership, readable = seat.group, seat.membership, seat.can_read

@@ -25,7 +25,7 @@ from groups.models import (
     Vote,
 )
 from groups.models.reports import open_target_count
-from groups.shared import group_reader, search_reader, thread_reader
+from groups.shared import group_pages, group_reader, search_reader, thread_pages, thread_reader
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -44,7 +44,7 @@ THREAD_ORDERS = ["active", "newest", "top", "unanswered"]
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(group_reader)
+@shared_for_members(group_reader, group_pages)
 def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     seat = get_group_for_reader(request, slug)
     group = seat.group
@@ -245,7 +245,7 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(thread_reader)
+@shared_for_members(thread_reader, thread_pages)
 def thread(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         seat, question = get_post_for_reader(request, slug, pk)

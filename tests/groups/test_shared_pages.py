@@ -1,0 +1,233 @@
+"""The pages members share, kept once per kind of reader (config/page_cache.py's
+@shared_for_members, groups/shared.py's readers): a second member of the same kind gets the
+copy without the view, with their own navigation, pills and working CSRF token; moderators,
+outsiders, a thread's participants and members with a block get their own page; what a member
+writes they see at once, a withdrawal reaches everyone at once, and with Redis down every page
+is rendered."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from groups.models import Membership, Post
+from profiles.models import Block
+
+BODY = "Parto dal portfolio e da tre clienti di prova."
+
+
+@pytest.fixture
+def members(open_group, bob, carol, dave):
+    for user in (bob, carol, dave):
+        open_group.add_member(user)
+    return open_group
+
+
+@pytest.fixture
+def thread(members, alice):
+    question = Post.ask(members, alice, title="Come iniziare?", body="Da dove parto?")
+    question.answer(alice, body=BODY)
+    return question
+
+
+def thread_url(question) -> str:
+    return reverse("groups:thread", args=[question.group.slug, question.pk])
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def own_name(response) -> str:
+    return re.search(r"<summary>([^<]*)</summary>", response.content.decode()).group(1)
+
+
+def test_a_second_member_gets_the_copy_with_their_own_navigation(
+    thread, bob, carol, django_assert_num_queries
+):
+    first = client_for(bob).get(thread_url(thread))
+    carol_client = client_for(carol)
+    carol_client.get(reverse("groups:list"))  # carol's reader state, read once and kept
+    # carol's user, her badges: no view, no template
+    with django_assert_num_queries(2):
+        second = carol_client.get(thread_url(thread))
+
+    assert first.status_code == second.status_code == 200
+    assert BODY in second.content.decode()
+    assert own_name(first) == bob.name
+    assert own_name(second) == carol.name
+    assert "<!--own:" not in second.content.decode()
+    assert second.context is None  # served from the copy
+
+
+def test_the_copy_carries_each_members_own_working_csrf_token(thread, bob, carol):
+    client_for(bob).get(thread_url(thread))
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(carol)
+    page = strict.get(thread_url(thread)).content.decode()
+    answer = thread.answers.get()
+    token = re.search(
+        rf'action="[^"]*/{answer.pk}/vota/"[^>]*>\s*<input type="hidden" '
+        r'name="csrfmiddlewaretoken" value="([^"]+)"',
+        page,
+    ).group(1)
+
+    response = strict.post(
+        reverse("groups:vote", args=[thread.group.slug, answer.pk]),
+        {"value": "1", "csrfmiddlewaretoken": token},
+    )
+
+    assert response.status_code == 302
+    answer.refresh_from_db()
+    assert answer.score == 1
+
+
+def test_a_members_vote_shows_at_once_and_only_to_them(thread, bob, carol):
+    answer = thread.answers.get()
+    bob_client, carol_client = client_for(bob), client_for(carol)
+    bob_client.get(thread_url(thread))
+    carol_client.get(thread_url(thread))
+
+    bob_client.post(reverse("groups:vote", args=[thread.group.slug, answer.pk]), {"value": "1"})
+    voted = rf'class="vote-button voted"[^>]*data-testid="upvote-{answer.pk}"'
+
+    assert re.search(voted, bob_client.get(thread_url(thread)).content.decode())
+    assert not re.search(voted, carol_client.get(thread_url(thread)).content.decode())
+
+
+def test_a_vote_made_outside_the_site_still_makes_the_thread_the_members_own(thread, bob, carol):
+    answer = thread.answers.get()
+    bob_client = client_for(bob)
+    client_for(carol).get(thread_url(thread))
+    answer.vote(bob, 1)  # the admin, a shell, a future API: no request of bob's
+
+    page = bob_client.get(thread_url(thread)).content.decode()
+
+    assert re.search(rf'class="vote-button voted"[^>]*data-testid="upvote-{answer.pk}"', page)
+
+
+def test_what_a_member_writes_they_see_at_once(thread, members, bob, carol):
+    bob_client = client_for(bob)
+    client_for(carol).get(members.get_absolute_url())
+    bob_client.get(members.get_absolute_url())
+
+    response = bob_client.post(
+        reverse("groups:ask", args=[members.slug]),
+        {"title": "Quanto costa un logo?", "body": "Mi serve un preventivo onesto."},
+    )
+    assert response.status_code == 302
+
+    assert "Quanto costa un logo?" in bob_client.get(members.get_absolute_url()).content.decode()
+
+
+def test_a_withdrawal_reaches_every_member_at_once(thread, members, alice, bob, carol):
+    answer = thread.answers.get()
+    client_for(bob).get(thread_url(thread))
+    carol_client = client_for(carol)
+    assert BODY in carol_client.get(thread_url(thread)).content.decode()
+
+    answer.soft_delete(by=alice)
+
+    assert BODY not in carol_client.get(thread_url(thread)).content.decode()
+
+
+def test_a_moderator_gets_their_tools_and_members_never_see_them(closed_group, moderator, bob):
+    moderator_page = client_for(moderator).get(closed_group.get_absolute_url())
+    member_page = client_for(bob).get(closed_group.get_absolute_url())
+    again = client_for(moderator).get(closed_group.get_absolute_url())
+
+    queue = reverse("groups:queue", args=[closed_group.slug])
+    assert queue in moderator_page.content.decode()
+    assert queue in again.content.decode()
+    assert queue not in member_page.content.decode()
+
+
+def test_an_outsider_never_gets_a_members_copy_of_a_closed_group(closed_group, question, bob, dave):
+    client_for(bob).get(closed_group.get_absolute_url())
+    threads = reverse("groups:threads", args=[closed_group.slug])
+    client_for(bob).get(threads)
+
+    outsider = client_for(dave)
+    page = outsider.get(closed_group.get_absolute_url()).content.decode()
+
+    assert question.title not in page
+    assert outsider.get(threads).status_code == 404
+    assert outsider.get(thread_url(question)).status_code == 404
+
+
+def test_search_results_follow_each_members_closed_groups(closed_group, question, bob, dave):
+    url = reverse("groups:search") + "?q=naming"
+    assert question.title in client_for(bob).get(url).content.decode()
+    assert question.title not in client_for(dave).get(url).content.decode()
+
+
+def test_a_member_appointed_moderator_gets_their_tools_at_once(closed_group, alice, bob):
+    bob_client = client_for(bob)
+    bob_client.get(closed_group.get_absolute_url())
+    queue = reverse("groups:queue", args=[closed_group.slug])
+
+    closed_group.set_role(
+        closed_group.memberships.get(user=bob), Membership.Role.MODERATOR, by=alice
+    )
+
+    assert queue in bob_client.get(closed_group.get_absolute_url()).content.decode()
+
+
+def test_a_member_with_a_block_gets_the_thread_with_the_blocked_author_folded(
+    thread, alice, bob, carol
+):
+    client_for(carol).get(thread_url(thread))
+    Block.objects.create(blocker=bob, blocked=alice)
+
+    response = client_for(bob).get(thread_url(thread))
+
+    assert response.context is not None  # rendered for bob, not carol's copy
+    assert all(post.by_blocked for post in response.context["page"])
+
+
+def test_each_member_sees_their_own_pills_on_the_group_list(closed_group, open_group, bob, dave):
+    bob_page = client_for(bob).get(reverse("groups:list")).content.decode()
+    dave_page = client_for(dave).get(reverse("groups:list")).content.decode()
+    carol_page = client_for(closed_group.join_requests.get().user).get(reverse("groups:list"))
+
+    assert bob_page.count("Fai parte del gruppo") == 1  # the closed group only
+    assert "Fai parte del gruppo" not in dave_page
+    assert "Richiesta in attesa" in carol_page.content.decode()
+
+
+def test_with_redis_down_members_get_every_page_rendered(thread, bob, carol, unreachable_redis):
+    client_for(bob).get(thread_url(thread))
+    response = client_for(carol).get(thread_url(thread))
+
+    assert response.status_code == 200
+    assert BODY in response.content.decode()
+    assert own_name(response) == carol.name
+
+
+def test_what_others_add_to_a_thread_shows_at_once(thread, alice, bob, carol):
+    carol_client = client_for(carol)
+    client_for(bob).get(thread_url(thread))
+    carol_client.get(thread_url(thread))
+    answer = thread.answers.get()
+
+    thread.answer(bob, body="Io sono partito dai colleghi del gruppo.")
+    answer.edit(by=alice, body="Da un portfolio e da tre clienti.")
+    answer.vote(bob, 1)
+    page = carol_client.get(thread_url(thread)).content.decode()
+
+    assert "Io sono partito dai colleghi del gruppo." in page
+    assert "Da un portfolio e da tre clienti." in page
+    assert f'data-testid="score-{answer.pk}">1<' in page
+
+
+def test_a_new_member_shows_on_the_group_page_at_once(members, bob, make_user):
+    bob_client = client_for(bob)
+    bob_client.get(members.get_absolute_url())
+    newcomer = make_user("newcomer@example.com", display_name="Nuova Arrivata")
+
+    members.add_member(newcomer)
+
+    assert "Nuova Arrivata" in bob_client.get(members.get_absolute_url()).content.decode()
