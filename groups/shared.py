@@ -9,13 +9,14 @@ gets the page rendered for them: the readers below return None.
 
 What they need to know of the member is read once and kept under the member's generation
 (reader_state): their seats, requests and bans by group address, the threads they took part
-in, their replies to events and the events they organise, whether they have a block, and their
-public place. Every change to these starts a new generation: the member's own writes (the
-forget_after_writes middleware) and the receivers in ConnectionsConfig.ready (a seat, a
-request decided, a ban, a block, a reply moved up from the waitlist, a profile saved).
+in, their replies to events (and whether they were marked present) and the events they
+organise, whether they have a block, and their public place. Every change to these starts a
+new generation: the member's own writes (the forget_after_writes middleware) and the receivers
+in ConnectionsConfig.ready (a seat, a request decided, a ban, a block, a reply moved up from the
+waitlist, a member marked present, a profile saved).
 """
 
-from django.db.models import CharField, F, Q, Value
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -71,8 +72,13 @@ def reader_state(user) -> dict:
         ),
         _rows(Vote.objects.filter(user=user), "thread", Coalesce("post__question_id", "post_id")),
         _rows(ThreadWatch.objects.filter(user=user), "thread", F("question_id")),
-        _rows(Rsvp.objects.filter(user=user), "event", F("event_id")),
-        _rows(Event.objects.filter(organiser=user), "event", F("pk")),
+        _rows(
+            Rsvp.objects.filter(user=user),
+            "reply",
+            F("event_id"),
+            Case(When(attended_at__isnull=False, then=Value("attended")), default=F("answer")),
+        ),
+        _rows(Event.objects.filter(organiser=user), "organised", F("pk")),
         _rows(Block.objects.filter(Q(blocker=user) | Q(blocked=user)), "block", F("pk")),
         _rows(
             Profile.objects.filter(user=user), "place", F("public_latitude"), F("public_longitude")
@@ -85,7 +91,8 @@ def reader_state(user) -> dict:
         "pending": set(),
         "banned": set(),
         "threads": set(),
-        "events": set(),
+        "replies": {},
+        "organised": set(),
         "blocks": False,
         "place": None,
     }
@@ -103,8 +110,10 @@ def reader_state(user) -> dict:
             state["banned"].add(key)
         elif kind == "thread":
             state["threads"].add(int(key))
-        elif kind == "event":
-            state["events"].add(int(key))
+        elif kind == "reply":
+            state["replies"][int(key)] = extra
+        elif kind == "organised":
+            state["organised"].add(int(key))
         elif kind == "block":
             state["blocks"] = True
         elif kind == "place" and key:
@@ -142,11 +151,19 @@ def thread_reader(request: HttpRequest, slug: str, pk: int) -> tuple | None:
 
 
 def event_reader(request: HttpRequest, slug: str, pk: int) -> tuple | None:
-    """group_reader's kind, unless the member replied to the event or organises it."""
+    """group_reader's kind and the member's reply (going, maybe, not going), unless they
+    organise the event, wait on its waitlist (their place) or were marked present (the people
+    they met)."""
     kind = group_reader(request, slug)
-    if kind is None or pk in state_of(request)["events"]:
+    state = state_of(request)
+    if kind is None or pk in state["organised"]:
         return None
-    return kind
+    reply = state["replies"].get(pk)
+    if reply is None:
+        return kind
+    if reply in (Rsvp.Answer.GOING, Rsvp.Answer.MAYBE, Rsvp.Answer.NOT_GOING):
+        return (*kind, reply)
+    return None
 
 
 def search_reader(request: HttpRequest) -> tuple | None:
