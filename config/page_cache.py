@@ -267,7 +267,8 @@ def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
 
 def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) -> bytes:
     """The holes filled for this member; `kept` holds the parts read from the cache (by key),
-    and the kept parts rendered here are kept for next time."""
+    and the kept parts rendered here are kept for next time. Kept parts hold the CSRF
+    placeholder: the caller puts the request's token back (_with_request_parts)."""
     keys = {name: key(request) for name, key in _OWN_KEYS.items()}
     rendered = {}
 
@@ -275,7 +276,7 @@ def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) 
         name, arg = match[1].decode(), match[2].decode()
         key = keys.get(name) if not arg else None
         if key is not None and key in kept:
-            return _with_request_parts(request, kept[key])
+            return kept[key]
         html = str(_OWN_PARTS[name](request, arg)).encode()
         if key is not None:  # kept with placeholders: the member's other browsers
             rendered[key] = kept[key] = _with_placeholders(request, html)
@@ -362,23 +363,23 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             kept = found.get(key)
             if kept is not None and kept[0] == current and wrote not in found:
                 _, headers, content = kept
-                response = HttpResponse(_fill_own_parts(request, content, kept_parts))
+                content = _fill_own_parts(request, content, kept_parts)
+                response = HttpResponse(_with_request_parts(request, content))
                 for name, value in headers:
                     response[name] = value
-            else:
-                request._shared_render = True
-                try:
-                    response = view(request, *args, **kwargs)
-                finally:
-                    request._shared_render = False
-                if _keepable(request, response):
-                    content = _with_placeholders(request, response.content)
-                    headers = list(response.headers.items())
-                    cache.set(key, (current, headers, content), settings.SHARED_PAGE_SECONDS)
-                if not response.streaming:
-                    response.content = _fill_own_parts(request, response.content, kept_parts)
                 return response
-            response.content = _with_request_parts(request, response.content)
+            request._shared_render = True
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                request._shared_render = False
+            if _keepable(request, response):
+                content = _with_placeholders(request, response.content)
+                headers = list(response.headers.items())
+                cache.set(key, (current, headers, content), settings.SHARED_PAGE_SECONDS)
+            if not response.streaming:
+                content = _fill_own_parts(request, response.content, kept_parts)
+                response.content = _with_request_parts(request, content)
             return response
 
         return wrapped
