@@ -231,3 +231,13 @@ def test_a_new_member_shows_on_the_group_page_at_once(members, bob, make_user):
     members.add_member(newcomer)
 
     assert "Nuova Arrivata" in bob_client.get(members.get_absolute_url()).content.decode()
+
+
+def test_a_mark_written_in_a_post_stays_text(members, alice, bob, carol):
+    question = Post.ask(members, alice, title="<!--own:nav:-->?", body="Prova <!--own:nav:-->")
+    client_for(bob).get(thread_url(question))
+
+    page = client_for(carol).get(thread_url(question)).content.decode()
+
+    assert page.count("<summary>") == 1  # one navigation: carol's
+    assert "&lt;!--own:nav:--&gt;" in page
