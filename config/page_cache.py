@@ -57,6 +57,8 @@ def new_generation(keys: list[str]) -> None:
     def write() -> None:
         cache.set_many(dict.fromkeys(keys, uuid.uuid4().hex), None)
 
+    if not keys:
+        return
     write()
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(write)

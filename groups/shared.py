@@ -201,15 +201,18 @@ def event_pages(slug: str, pk: int) -> list[str]:
 
 
 def seat_changed(sender, instance, raw: bool = False, **kwargs) -> None:
-    """A member joined, left or changed role: the group's page (its members) is read again."""
+    """A member joined, left or changed role: the group's page (its members) is read again.
+    The address is read without loading the group, which a cascade may be deleting."""
     if not raw:
-        forget_pages(f"group:{instance.group.slug}")
+        slugs = Group.objects.filter(pk=instance.group_id).values_list("slug", flat=True)
+        forget_pages(*(f"group:{slug}" for slug in slugs))
 
 
 def reply_changed(sender, instance, raw: bool = False, **kwargs) -> None:
     """A reply to an event: its page (seats left, attendees) and its group's are read again."""
     if not raw:
-        forget_pages(f"event:{instance.event_id}", f"group:{instance.event.group.slug}")
+        slugs = Event.objects.filter(pk=instance.event_id).values_list("group__slug", flat=True)
+        forget_pages(f"event:{instance.event_id}", *(f"group:{slug}" for slug in slugs))
 
 
 def list_reader(request: HttpRequest) -> tuple:
