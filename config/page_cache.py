@@ -336,9 +336,9 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     also holds the address, language and time zone, and the copy lives under everyone's
     generation (a withdrawal takes effect at once) and those of the things pages(**kwargs)
     names (forget_pages: a thread's new answer, vote or comment, a group's new member, an
-    event's new reply show at once). What others change elsewhere (a list across groups)
-    may lag by the copy's time; what the member wrote themselves they see at once
-    (note_writer: their shared pages are rendered for them meanwhile). Members with
+    event's new reply show at once). Pages without such generations (lists across groups)
+    may lag by the copy's time for what others change; what the member wrote themselves they
+    see at once (note_writer: those pages are rendered for them meanwhile). Members with
     messages to show, htmx requests and anything but a GET run the view."""
 
     def decorator(view):
@@ -356,10 +356,12 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             if kind is None:
                 return view(request, *args, **kwargs)
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
-            wrote = _wrote_key(request.user.pk)
+            # A page whose things have generations shows the member's own writes through them;
+            # any other (a list across groups) is rendered for a member who just wrote.
+            wrote = _wrote_key(request.user.pk) if pages is None else None
             parts = [own_key(request) for own_key in _OWN_KEYS.values()]
             generations = [EVERYONE, *map(page_generation, pages(**kwargs) if pages else ())]
-            found = cache.get_many([*generations, wrote, key, *parts])
+            found = cache.get_many([*generations, *([wrote] if wrote else []), key, *parts])
             kept_parts = {part: found[part] for part in parts if part in found}
             current = tuple(found.get(generation, "0") for generation in generations)
             kept = found.get(key)
