@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -20,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from config.page_cache import forget_members
+from config.page_cache import forget_members, generation_keys
 from groups.models import Membership
 from groups.models.reports import CONVERSATION, MESSAGE, report_to_staff
 from profiles.models import (
@@ -452,6 +453,20 @@ class Participant(models.Model):
         for _pk, conversation_id, other_id in sides:
             announce(conversation_id, user.pk, other_id, badge=False)
         return len(sides)
+
+    @classmethod
+    def deliver_to(cls, user) -> None:
+        """mark_delivered(), skipped while the member's generation is the one under which it
+        last ran: every message to them (announce()) and every change to what they may read
+        (a block, their own writes) starts a new one. With Redis down it always runs."""
+        generation_key = generation_keys(user.pk)[1]
+        checked_key = f"delivered-at:{user.pk}"
+        found = cache.get_many([generation_key, checked_key])
+        generation = found.get(generation_key, "0")
+        if found.get(checked_key) == generation:
+            return
+        cls.mark_delivered(user)
+        cache.set(checked_key, generation, 3600)
 
     def email_if_still_unread(self) -> bool:
         """The outbox task's work: one email per unread stretch, 15 minutes in. Raises

@@ -209,7 +209,7 @@ def search_messages(user, query: str):
 def inbox(request: HttpRequest) -> HttpResponse:
     # Reaching the inbox delivers, kept page or not; a delivery announces the change, which
     # starts both members' generations, so the page is read again.
-    Participant.mark_delivered(request.user)
+    Participant.deliver_to(request.user)
     return _inbox_page(request)
 
 
@@ -253,7 +253,7 @@ def _inbox_page(request: HttpRequest) -> HttpResponse:
 def badge(request: HttpRequest) -> HttpResponse:
     """The navigation badge's fragment, fetched on a push event or by polling. Reaching the
     badge counts as delivery. Answered 304 to a browser revalidating an unchanged count."""
-    Participant.mark_delivered(request.user)
+    Participant.deliver_to(request.user)
     count = Participant.objects.badge_for(request.user).count()
     etag = f'"talk-badge-{count}"'
     if request.headers.get("If-None-Match") == etag:

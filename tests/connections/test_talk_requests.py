@@ -193,13 +193,14 @@ def test_inbox_queries(dave, make_user, connect, size, django_assert_num_queries
     fill(dave, make_user, connect, size)
     client = client_for(dave)
     client.get("/rete/messaggi/")  # delivery marks done once
-    # Kept for dave (config.page_cache.kept_for_member): user; delivery check; nav badges
-    with django_assert_num_queries(3):
+    # Kept for dave (config.page_cache.kept_for_member): user; nav badges (the delivery check
+    # is skipped while nothing can have arrived: Participant.deliver_to)
+    with django_assert_num_queries(2):
         kept = client.get("/rete/messaggi/")
     assert kept.context is None
     settings.MEMBER_PAGE_SECONDS = 0  # rendered every time
-    # user; delivery check; nav badges; rows count, rows; requests; receipts setting
-    with django_assert_num_queries(7):
+    # user; nav badges; rows count, rows; requests; receipts setting
+    with django_assert_num_queries(6):
         response = client.get("/rete/messaggi/")
     assert response.content.decode().count('data-testid="talk-row"') == size
     assert kept.content.decode().count('data-testid="talk-row"') == size
@@ -289,3 +290,29 @@ def test_messages_are_read_back_each_as_its_reader_sees_it(dave, make_user, conn
     assert "Testo corretto" in third.content.decode()
     # Each form carries the reader's own CSRF token, not a placeholder.
     assert "gildacsrf0placeholder" not in third.content.decode()
+
+
+def test_the_delivery_check_runs_again_when_a_message_arrives(
+    chat, dave, erin, django_assert_num_queries
+):
+    client = client_for(erin)
+    client.get("/rete/messaggi/")  # delivers (a new generation for erin)
+    client.get("/rete/messaggi/")  # finds nothing to deliver, under that generation
+    with django_assert_num_queries(0):
+        Participant.deliver_to(erin)  # nothing can have arrived since
+    message = chat.post(dave, "Ci vediamo alle 9?")
+
+    Participant.deliver_to(erin)
+
+    side = Participant.objects.get(conversation=chat, user=erin)
+    assert side.delivered_up_to == message.pk
+
+
+def test_with_redis_away_the_delivery_check_always_runs(chat, dave, erin, unreachable_redis):
+    Participant.deliver_to(erin)
+    message = chat.post(dave, "Ci vediamo alle 9?")
+
+    Participant.deliver_to(erin)
+
+    side = Participant.objects.get(conversation=chat, user=erin)
+    assert side.delivered_up_to == message.pk
