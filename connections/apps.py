@@ -77,6 +77,7 @@ class ConnectionsConfig(AppConfig):
         )
         content_withdrawn.connect(home_cache.everyone_changed, dispatch_uid="home-w")
         attendance_changed.connect(signals.attendance_changed, dispatch_uid="conn-attend")
+        attendance_changed.connect(home_cache.attendance_marked, dispatch_uid="home-attend")
         from connections.signals import withdraw_suspended_member
         from profiles.models import member_suspended
 

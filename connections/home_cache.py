@@ -182,6 +182,11 @@ def account_saved(sender, instance, raw: bool = False, **kwargs):
         forget_members(instance.pk)
 
 
+def attendance_marked(sender, event, user_ids, **kwargs):
+    """Members marked present at a meetup (or not): their event page changes (people met)."""
+    forget_members(*user_ids)
+
+
 def everyone_changed(sender, instance=None, raw: bool = False, **kwargs):
     if not raw:
         forget_everyone()

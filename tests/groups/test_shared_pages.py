@@ -6,13 +6,16 @@ writes they see at once, a withdrawal reaches everyone at once, and with Redis d
 is rendered."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from groups.models import Membership, Post
+from groups.models import Event, Membership, Post
 from profiles.models import Block
+from tests.events.conftest import make_event
 
 BODY = "Parto dal portfolio e da tre clienti di prova."
 
@@ -241,3 +244,18 @@ def test_a_mark_written_in_a_post_stays_text(members, alice, bob, carol):
 
     assert page.count("<summary>") == 1  # one navigation: carol's
     assert "&lt;!--own:nav:--&gt;" in page
+
+
+def test_a_member_marked_present_gets_the_people_they_met_at_once(closed_group, alice, bob):
+    event = make_event(closed_group, alice)
+    event.rsvp(bob, "going")
+    bob_client = client_for(bob)
+    assert "people-met-link" not in bob_client.get(event.get_absolute_url()).content.decode()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=timezone.now() - timedelta(days=1, hours=2),
+        ends_at=timezone.now() - timedelta(days=1),
+    )
+
+    event.mark_attended([bob.pk])
+
+    assert "people-met-link" in bob_client.get(event.get_absolute_url()).content.decode()
