@@ -11,7 +11,7 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from groups import shared, signals  # noqa: F401 (shared: the own parts)
+        from groups import shared, signals  # shared also registers the group pages' own parts
         from groups.models import Group
         from profiles.models import member_suspended
         from profiles.models.notifications import register_scope_check
@@ -28,9 +28,11 @@ class GroupsConfig(AppConfig):
             signals.forget_group_notifications, sender="groups.Membership", dispatch_uid="seat"
         )
         # The shared pages of a group and an event (groups/shared.py).
-        for signal in (post_save, post_delete):
-            signal.connect(shared.seat_changed, sender="groups.Membership")
-            signal.connect(shared.reply_changed, sender="groups.Rsvp")
+        for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(
+                shared.seat_changed, sender="groups.Membership", dispatch_uid=f"s-{name}"
+            )
+            signal.connect(shared.reply_changed, sender="groups.Rsvp", dispatch_uid=f"r-{name}")
         post_delete.connect(
             signals.forget_deleted_group_notifications, sender="groups.Group", dispatch_uid="gone"
         )
