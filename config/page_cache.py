@@ -39,8 +39,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.module_loading import import_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 EVERYONE = "home-gen"  # the name predates this module: the home's blocks read it too
@@ -262,9 +263,10 @@ def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
     if not OWN_ARG.fullmatch(arg):
         raise ValueError(f"{{% own %}} takes an argument of letters, digits, - and _: {arg!r}")
     if getattr(request, "_shared_render", False):
-        return mark_safe(f"<!--own:{name}:{arg}-->")  # noqa: S308 (name and arg checked)
-    # The parts build their HTML with format_html, escape or a template.
-    return mark_safe(_OWN_PARTS[name](request, arg))  # noqa: S308
+        return format_html("<!--own:{}:{}-->", name, arg)
+    # The parts build their HTML with format_html, escape or a template (safe strings); any
+    # other string is escaped.
+    return conditional_escape(_OWN_PARTS[name](request, arg))
 
 
 def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) -> bytes:
