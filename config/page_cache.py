@@ -189,29 +189,37 @@ def cache_for_visitors(view):
     return wrapped
 
 
-def kept_for_member(view=None, *, only_if=None):
+def kept_for_member(view=None, *, only_if=None, also=None):
     """A member's own page (their home, network, own profile, notifications…) kept whole for
     them: under everyone's and their generation, settings.MEMBER_PAGE_VARY(request) (the
     navigation badges) and the minute, for MEMBER_PAGE_SECONDS at most. Their generation is
     new at once when they do anything through the site (connections.home_cache's middleware)
     and when others change what is theirs; what others do otherwise may lag by that minute.
-    An htmx request, a page with a message to show and anything but a GET run the view, and
-    so does any request only_if(request, **kwargs) refuses (another member's profile)."""
+    A page that also shows another member's own things (their profile) names them:
+    also(request, **kwargs) returns their pks, and their generations count too. An htmx
+    request, a page with a message to show and anything but a GET run the view, and so does
+    any request only_if(request, **kwargs) refuses."""
     if view is None:
-        return functools.partial(kept_for_member, only_if=only_if)
+        return functools.partial(kept_for_member, only_if=only_if, also=also)
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if only_if is not None and not only_if(request, **kwargs):
             return view(request, *args, **kwargs)
-        return keep_for_member(request, lambda: view(request, *args, **kwargs))
+        others = also(request, **kwargs) if also is not None else ()
+        return keep_for_member(
+            request,
+            lambda: view(request, *args, **kwargs),
+            also=[_member_key(pk) for pk in others if pk != request.user.pk],
+        )
 
     return wrapped
 
 
-def keep_for_member(request: HttpRequest, render: Callable, *parts) -> HttpResponse:
+def keep_for_member(request: HttpRequest, render: Callable, *parts, also=()) -> HttpResponse:
     """kept_for_member's work, for a view that checks access first: the response kept for
-    this member (with `parts` in its key), else render()."""
+    this member (with `parts` in its key, and under the generations `also` names besides
+    theirs), else render()."""
     user = request.user
     if (
         not settings.MEMBER_PAGE_SECONDS
@@ -223,7 +231,8 @@ def keep_for_member(request: HttpRequest, render: Callable, *parts) -> HttpRespo
         return render()
     vary = import_string(settings.MEMBER_PAGE_VARY)(request)
     key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60), *parts)
-    return kept_page(request, key, generation_keys(user.pk), settings.MEMBER_PAGE_SECONDS, render)
+    generations = [*generation_keys(user.pk), *also]
+    return kept_page(request, key, generations, settings.MEMBER_PAGE_SECONDS, render)
 
 
 # Pages members share ------------------------------------------------------------------------
@@ -333,7 +342,8 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     reader(request, **kwargs) says what kind of reader the member is for this page (from
     member_state(), without a query): a tuple such as ("member",) for a plain member of the
     group, or None where the page is theirs alone (a moderator, the thread's author, a member
-    with a block…), which runs the view. Members of one kind see the same page but for their
+    with a block…): that page is kept for them alone, as keep_for_member() does, and under
+    the generations of the things pages(**kwargs) names. Members of one kind see the same page but for their
     own parts, {% own %}: the copy keeps holes there and each request fills them. The key
     also holds the address, language and time zone, and the copy lives under everyone's
     generation (a withdrawal takes effect at once) and those of the things pages(**kwargs)
@@ -355,8 +365,13 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             ):
                 return view(request, *args, **kwargs)
             kind = reader(request, **kwargs)
-            if kind is None:
-                return view(request, *args, **kwargs)
+            if kind is None:  # the member's alone: kept for them, under the things' generations
+                things = pages(**kwargs) if pages else ()
+                return keep_for_member(
+                    request,
+                    lambda: view(request, *args, **kwargs),
+                    also=[page_generation(name) for name in things],
+                )
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
             # A page whose things have generations shows the member's own writes through them;
             # any other (a list across groups) is rendered for a member who just wrote.

@@ -112,7 +112,10 @@ def skill_suggestions(request: HttpRequest, profile: Profile, query: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@kept_for_member(only_if=lambda request, pk: pk == request.user.pk)
+# Kept for the viewer under their generation and the member's: both change with a block, a
+# connection, an edit or new activity; what third parties change (a mutual connection's
+# name) may lag by the minute.
+@kept_for_member(also=lambda request, pk: [pk])
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request, pk)
     member = profile.user

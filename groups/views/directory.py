@@ -6,6 +6,9 @@ and the same form works as a plain GET without JavaScript.
 Privacy: distances and the "near" filters use only public_latitude/public_longitude (the
 city, or the region's centre for region-only members), the place shown is
 Profile.public_place, and text search never looks at the city.
+
+A full page is kept for the viewer a minute at most (kept_for_member): their own changes (a
+block, their city) show at once, a new member or another's edit within that minute.
 """
 
 import re
@@ -23,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from config.page_cache import kept_for_member
 from groups.models import Group, Membership, with_activity
 from profiles import gazetteer
 from profiles.models import Profile, Sector, Skill, User
@@ -251,6 +255,7 @@ def get_group_for_directory(user, slug: str) -> Group:
 
 @login_required
 @require_GET
+@kept_for_member
 def directory(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     viewer_profile = Profile.objects.get(user=viewer)

@@ -1,12 +1,16 @@
 """A member's own pages kept whole (config.page_cache.kept_for_member): read back without the
 view, the member's own only, and fresh at once when the member acts or when others change
-what is theirs (a request decided, a connection made or removed)."""
+what is theirs (a request decided, a connection made or removed). Another member's profile
+and the directory are kept for the viewer the same way, the profile under both members'
+generations."""
 
 from django.urls import reverse
 
 from connections.models import Connection, ConnectionRequest
+from profiles.models import Block
 
 NETWORK = "/rete/"
+DIRECTORY = "/persone/"
 
 
 def test_my_network_is_kept_for_me_alone(alice_client, bob_client, django_assert_num_queries):
@@ -37,10 +41,41 @@ def test_a_connection_removed_by_the_other_goes_at_once(alice_client, alice, bob
     assert alice_client.get(NETWORK).context["page"]().paginator.count == 0
 
 
-def test_another_members_profile_is_never_kept(alice_client, bob):
+def test_another_members_profile_is_kept_for_me_and_their_edit_shows_at_once(
+    alice_client, bob_client, carol_client, alice, bob
+):
+    Connection.connect(alice, bob)
     url = bob.get_absolute_url()
-    responses = [alice_client.get(url) for _ in range(2)]
-    assert all(response.context is not None for response in responses)
+    alice_client.get(url)
+    assert alice_client.get(url).context is None  # kept for alice
+    # Carol is not connected to bob: she gets her own page, not alice's copy.
+    assert carol_client.get(url).context["connection_rel"]().is_connected is False
+    bob_client.post(
+        url, {"section": "about", "display_name": "Roberto Bianchi", "headline": "Avvocato a Bari"}
+    )
+    after = alice_client.get(url)
+    assert after.context is not None and "Avvocato a Bari" in after.content.decode()
+
+
+def test_a_block_by_the_other_takes_their_kept_profile_away_at_once(alice_client, alice, bob):
+    url = bob.get_absolute_url()
+    alice_client.get(url)
+    assert alice_client.get(url).context is None
+    Block.objects.create(blocker=bob, blocked=alice)
+    assert alice_client.get(url).status_code == 404
+
+
+def test_the_directory_is_kept_for_me_and_a_block_shows_at_once(alice_client, alice, bob):
+    bob.profile.headline = "Avvocato"
+    bob.profile.save()
+    first = alice_client.get(DIRECTORY)
+    assert bob in [profile.user for profile in first.context["page"]]
+    kept = alice_client.get(DIRECTORY)
+    assert kept.context is None and "Roberto Bianchi" in kept.content.decode()
+    Block.objects.create(blocker=bob, blocked=alice)
+    after = alice_client.get(DIRECTORY)
+    assert after.context is not None
+    assert bob not in [profile.user for profile in after.context["page"]]
 
 
 def test_my_own_profile_is_kept_and_my_edit_shows_at_once(alice_client, alice):
