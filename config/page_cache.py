@@ -343,8 +343,9 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     member_state(), without a query): a tuple such as ("member",) for a plain member of the
     group, or None where the page is theirs alone (a moderator, the thread's author, a member
     with a block…): that page is kept for them alone, as keep_for_member() does, and under
-    the generations of the things pages(**kwargs) names. Members of one kind see the same page but for their
-    own parts, {% own %}: the copy keeps holes there and each request fills them. The key
+    the generations of the things pages(**kwargs) names. Members of one kind see the same
+    page but for their own parts, {% own %}: the copy keeps holes there and each request
+    fills them. The key
     also holds the address, language and time zone, and the copy lives under everyone's
     generation (a withdrawal takes effect at once) and those of the things pages(**kwargs)
     names (forget_pages: a thread's new answer, vote or comment, a group's new member, an
