@@ -13,13 +13,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.compiled import CompiledQuery
 from config.page_cache import forget_everyone, keep_for_member, kept_for_member
 from connections.conversations import (
     MESSAGE_MAX,
@@ -37,7 +38,7 @@ from groups.fragments import prefetch_keyed
 from groups.models import GroupActionError
 from groups.views.reports import report_form_response
 from profiles.forms import ReportForm
-from profiles.models import User
+from profiles.models import User, block_between_exists
 
 INBOX_TEMPLATE = "connections/inbox.html"
 CONVERSATION_TEMPLATE = "connections/conversation.html"
@@ -96,6 +97,44 @@ def get_side_for_member(request: HttpRequest, pk: int) -> Participant:
             raise Http404
         side.other_read = side.other_delivered = 0
     return side
+
+
+def _side_row(conversation_id: int, user_id: int):
+    """What a kept conversation page needs to know of the member's side, as one small query:
+    get_side_for_member's access rule (their side, no block either way) and their reading."""
+    return (
+        Participant.objects.filter(conversation_id=conversation_id, user_id=user_id)
+        .exclude(block_between_exists(user_id, "other_id"))
+        .values(
+            "last_message_id",
+            "read_up_to",
+            "marked_unread",
+            "other_id",
+            version=F("conversation__version"),
+            state=F("conversation__state"),
+            started_by=F("conversation__started_by_id"),
+        )[:1]
+    )
+
+
+SIDE_ROW = CompiledQuery(_side_row, "conversation", "user")
+
+
+def kept_version(request: HttpRequest, pk: int) -> int | None:
+    """The conversation's version, when the member may read it as an active conversation (or
+    a request they sent) and has nothing left to mark read: then a page kept for them under
+    it may be served without building the side (config.compiled). None leaves it to the
+    view: no access, something to mark read, a request to them, a departed member."""
+    row = SIDE_ROW.fetchone(pk, request.user.pk)
+    if row is None or row["other_id"] is None:
+        return None
+    if row["state"] != Conversation.State.ACTIVE and row["started_by"] != request.user.pk:
+        return None
+    if row["last_message_id"] and (
+        row["read_up_to"] < row["last_message_id"] or row["marked_unread"]
+    ):
+        return None
+    return row["version"]
 
 
 def get_message_for_sender(request: HttpRequest, side: Participant, message_id: int) -> Message:
@@ -331,9 +370,29 @@ def conversation_context(request: HttpRequest, side: Participant, **extra) -> di
     }
 
 
+def render_conversation(request: HttpRequest, side: Participant, error="") -> HttpResponse:
+    context = conversation_context(request, side, error=error)
+    if error:
+        context["draft"] = request.POST.get("body", "")
+    template = CONVERSATION_TEMPLATE
+    if request.htmx and request.GET.get("part") == "live":
+        template += "#live"
+    return render(request, template, context, status=400 if error else 200)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    # A plain GET with nothing to mark read: the page kept for this member under the
+    # conversation's version, which every change to it moves on (one small query).
+    if settings.MEMBER_PAGE_SECONDS and request.method == "GET" and not request.htmx:
+        version = kept_version(request, pk)
+        if version is not None:
+            return keep_for_member(
+                request,
+                lambda: render_conversation(request, get_side_for_member(request, pk)),
+                version,
+            )
     side = get_side_for_member(request, pk)
     error = ""
     if request.method == "POST":
@@ -361,19 +420,10 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     if readable and side.mark_read(side.last_message_id):
         # Reading moved the version on: keep the page under the new one.
         side.conversation.refresh_from_db(fields=["version"])
-
-    def page() -> HttpResponse:
-        context = conversation_context(request, side, error=error)
-        if error:
-            context["draft"] = request.POST.get("body", "")
-        template = CONVERSATION_TEMPLATE
-        if request.htmx and request.GET.get("part") == "live":
-            template += "#live"
-        return render(request, template, context, status=400 if error else 200)
-
-    # Access is checked and reading marked above; a plain GET is kept for this member under
-    # the conversation's version, which every change to it moves on.
-    return keep_for_member(request, page, side.conversation.version)
+    # Access is checked and reading marked above.
+    return keep_for_member(
+        request, lambda: render_conversation(request, side, error), side.conversation.version
+    )
 
 
 @login_required

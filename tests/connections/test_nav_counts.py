@@ -70,6 +70,6 @@ def test_the_badges_compiled_once_count_what_the_querysets_count(alice, bob, car
     ConnectionRequest.objects.create(sender=dave, recipient=alice, message="Ciao")
     ConnectionRequest.objects.create(sender=alice, recipient=carol, message="Ciao")
     for user in (alice, bob, carol, dave):
-        expected = badge_counts_query(user).get()
+        expected = badge_counts_query(user.pk).get()
         assert NavCounts(user).counts == expected
     assert NavCounts(bob).counts == {"unread": 5, "incoming": 1, "conversations": 0}

@@ -4,7 +4,7 @@ states, the badge and the polling fragment's conditional GET."""
 import pytest
 from django.test import Client
 
-from connections.models import Conversation, Message, MessagingSettings, Participant
+from connections.models import Block, Conversation, Message, MessagingSettings, Participant
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -248,6 +248,15 @@ def test_the_kept_conversation_marks_read_and_shows_a_new_message_at_once(chat, 
     side = Participant.objects.get(conversation=chat, user=erin)
     assert side.read_up_to == message.pk  # opening it read it, as before
     assert status_seen_by(dave, chat) == "read"
+
+
+def test_a_kept_conversation_is_gone_at_once_after_a_block(chat, dave, erin):
+    client = client_for(erin)
+    url = f"/rete/messaggi/{chat.pk}/"
+    client.get(url)
+    assert client.get(url).context is None  # kept
+    Block.block(dave, erin)
+    assert client.get(url).status_code == 404
 
 
 def test_inbox_rows_are_read_back_and_never_stale(dave, make_user, connect, settings):

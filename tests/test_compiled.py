@@ -1,0 +1,41 @@
+"""config.compiled: a query compiled once gives, for any ids, what the queryset built for
+those ids gives; a per-request value that would be frozen into it is refused."""
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from config.compiled import CompiledQuery
+from profiles.models import Profile, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _pair(first_id: int, second_id: int):
+    return (
+        User.objects.filter(pk__in=[first_id, second_id])
+        .values("pk", headline=F("profile__headline"))
+        .order_by("-pk")[:1]
+    )
+
+
+def test_each_call_runs_the_compiled_sql_with_its_own_ids(alice, bob, carol):
+    Profile.objects.filter(user=carol).update(headline="Avvocata")
+    pair = CompiledQuery(_pair, "first", "second")
+    for first, second in ((alice, bob), (bob, carol), (carol, alice)):
+        assert pair.fetchone(first.pk, second.pk) == _pair(first.pk, second.pk).get()
+    assert pair.fetchone(carol.pk, alice.pk)["headline"] == "Avvocata"
+    assert pair.fetchone(-1, -2) is None
+
+
+def test_a_value_that_would_be_frozen_is_refused(alice):
+    def joined_before_now(user_id: int):
+        return User.objects.filter(pk=user_id, date_joined__lte=timezone.now()).values("pk")
+
+    with pytest.raises(TypeError):
+        CompiledQuery(joined_before_now, "user").fetchone(alice.pk)
+
+
+def test_more_ids_than_sentinels_are_refused():
+    with pytest.raises(ValueError):
+        CompiledQuery(_pair, "a", "b", "c", "d")
