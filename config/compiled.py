@@ -7,8 +7,15 @@ and on each call puts the request's ids where the sentinels were.
 
 Only ids may vary: every other parameter is frozen into the SQL at the first call, so a
 queryset with a time or any other per-request value in it is refused.
+
+On PostgreSQL the SQL is also a prepared statement of each pooled connection, with a generic
+plan: planning the badges' query cost PostgreSQL 0.6 ms of every member page, running it
+0.3 ms. Django's own queries bind on the client and are never prepared; these alone use a
+server-binding cursor (the settings let only an explicit prepare=True prepare anything, and
+make a prepared statement's plan generic at once: prepare_threshold and plan_cache_mode).
 """
 
+import functools
 from collections.abc import Callable
 
 from django.db import connection
@@ -53,7 +60,27 @@ class CompiledQuery:
         sql, params, columns = self._sql(connection.vendor)
         values = dict(zip(SENTINELS, ids, strict=False))
         params = [values.get(param, param) if type(param) is int else param for param in params]
-        with connection.cursor() as cursor:
+        with _cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         return None if row is None else dict(zip(columns, row, strict=True))
+
+
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True)
+
+    return PreparedCursor
+
+
+def _cursor():
+    """Django's cursor (so that its query log and django_assert_num_queries count the query),
+    around a cursor that prepares its statements on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))

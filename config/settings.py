@@ -123,6 +123,12 @@ if DATABASE_URL:
             # ones are replaced instead of failing requests.
             "check": ConnectionPool.check_connection,
         }
+        # Only config.compiled's hot queries are prepared (they ask for it): Django binds on
+        # the client and never prepares. Their plans are generic from the first use.
+        DATABASES["default"]["OPTIONS"] |= {
+            "prepare_threshold": 2**31 - 1,
+            "options": "-c plan_cache_mode=force_generic_plan",
+        }
 else:
     DATABASES = {
         "default": {

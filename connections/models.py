@@ -148,9 +148,10 @@ def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> 
     """For each candidate, up to `limit` mutual connections with user_id (User objects),
     in one query: what a suggestion's explanation names."""
 
-    mine = connected_ids(user_id)
-    if not mine or not candidate_ids:
+    if not candidate_ids:
         return {}
+    # The member's connections as a subquery: a hub's thousands of ids never travel.
+    mine = Connection.objects.other_ids(user_id)
     pairs = Connection.objects.filter(
         Q(user_low_id__in=candidate_ids, user_high_id__in=mine)
         | Q(user_high_id__in=candidate_ids, user_low_id__in=mine)
@@ -158,8 +159,10 @@ def mutual_names(user_id: int, candidate_ids: Sequence[int], limit: int = 2) -> 
     wanted = set(candidate_ids)
     by_candidate: dict[int, list[int]] = {}
     for low, high in pairs:
-        candidate, mutual = (low, high) if low in wanted and high in mine else (high, low)
-        by_candidate.setdefault(candidate, []).append(mutual)
+        # A candidate is never the member's connection: the other end of its row is.
+        candidate, mutual = (low, high) if low in wanted else (high, low)
+        if mutual != user_id:
+            by_candidate.setdefault(candidate, []).append(mutual)
     chosen = {c: sorted(ids)[:limit] for c, ids in by_candidate.items()}
     users = User.objects.select_related("profile").in_bulk(
         {pk for ids in chosen.values() for pk in ids}

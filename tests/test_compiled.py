@@ -39,3 +39,23 @@ def test_a_value_that_would_be_frozen_is_refused(alice):
 def test_more_ids_than_sentinels_are_refused():
     with pytest.raises(ValueError):
         CompiledQuery(_pair, "a", "b", "c", "d")
+
+
+@pytest.mark.postgres
+def test_on_postgresql_it_is_a_prepared_statement_with_a_generic_plan(alice, bob):
+    from django.db import connection
+
+    from connections.context_processors import BADGE_COUNTS
+
+    for member in (alice, bob, alice):
+        BADGE_COUNTS.fetchone(member.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%profiles_notification%"],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1
+    generic, custom = plans[0]
+    assert generic >= 3 and custom == 0
