@@ -83,7 +83,14 @@ def celery_eager(env: str, environ: Mapping[str, str] = os.environ) -> bool:
 def caches_from_url(redis_url: str) -> dict:
     """CACHES: Redis that fails open (config/cache.py) with short timeouts, or local memory."""
     if not redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        # Room for the kept pages and every member's generations: at Django's default of 300
+        # entries, culling evicted sessions and generations mid-page.
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            }
+        }
     return {
         "default": {
             "BACKEND": "config.cache.FailOpenRedisCache",

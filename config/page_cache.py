@@ -17,7 +17,9 @@ a cookie, or that is not a plain 200, is never kept. With Redis down every page 
 A member's own pages (their home, network, own profile, notifications, inbox, conversations)
 are kept the same way for that member alone by @kept_for_member / keep_for_member(), under
 everyone's generation and the member's own (forget_members), the navigation badges and the
-minute: see kept_for_member.
+minute: see kept_for_member. Those that show nothing the member posts (their network, the
+directory, another's profile) are kept under the member's standing generation, which their
+posts, votes and comments leave as it was (forget_activity).
 
 The pages members share (groups, threads, search, events…) are kept once per *kind of reader*
 by @shared_for_members: see its doc. What is the member's own in them (the navigation, a
@@ -84,13 +86,29 @@ def _member_key(user_id: int) -> str:
     return f"home-gen:{user_id}"  # the name predates this module, like EVERYONE's
 
 
-def generation_keys(user_id: int) -> list[str]:
-    """What a member's own pages depend on: everyone's generation and their own."""
-    return [EVERYONE, _member_key(user_id)]
+def _standing_key(user_id: int) -> str:
+    return f"standing-gen:{user_id}"
+
+
+def generation_keys(user_id: int, *, standing: bool = False) -> list[str]:
+    """What a member's own pages depend on: everyone's generation and their own. With
+    standing, their *standing* generation instead: what they are (seats, connections,
+    requests, blocks, profile, account) without what they post (forget_activity), for pages
+    that show none of their posts, votes, comments or notifications."""
+    return [EVERYONE, _standing_key(user_id) if standing else _member_key(user_id)]
 
 
 def forget_members(*user_ids: int) -> None:
-    """A new generation for each member: their home and own pages are read again."""
+    """A new generation for each member, and a new standing one: all their own pages are read
+    again."""
+    ids = [user_id for user_id in user_ids if user_id]
+    new_generation([*map(_member_key, ids), *map(_standing_key, ids)])
+
+
+def forget_activity(*user_ids: int) -> None:
+    """A new generation for each member whose posts, votes, comments, watches or notifications
+    changed: their pages that show them are read again, those kept under their standing
+    generation are not (a vote leaves their network and directory as they were)."""
     new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 
@@ -189,7 +207,7 @@ def cache_for_visitors(view):
     return wrapped
 
 
-def kept_for_member(view=None, *, only_if=None, also=None):
+def kept_for_member(view=None, *, only_if=None, also=None, standing=False):
     """A member's own page (their home, network, own profile, notifications…) kept whole for
     them: under everyone's and their generation, settings.MEMBER_PAGE_VARY(request) (the
     navigation badges) and the minute, for MEMBER_PAGE_SECONDS at most. Their generation is
@@ -198,25 +216,33 @@ def kept_for_member(view=None, *, only_if=None, also=None):
     A page that also shows another member's own things (their profile) names them:
     also(request, **kwargs) returns their pks, and their generations count too. An htmx
     request, a page with a message to show and anything but a GET run the view, and so does
-    any request only_if(request, **kwargs) refuses."""
+    any request only_if(request, **kwargs) refuses. A page that shows none of the member's
+    posts, votes, comments or notifications (but for the badges in its key) is kept under
+    their standing generation instead (generation_keys): standing=True, or
+    standing(request, **kwargs) for a view that serves both kinds.
+    """
     if view is None:
-        return functools.partial(kept_for_member, only_if=only_if, also=also)
+        return functools.partial(kept_for_member, only_if=only_if, also=also, standing=standing)
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if only_if is not None and not only_if(request, **kwargs):
             return view(request, *args, **kwargs)
         others = also(request, **kwargs) if also is not None else ()
+        calm = standing(request, **kwargs) if callable(standing) else standing
         return keep_for_member(
             request,
             lambda: view(request, *args, **kwargs),
             also=[_member_key(pk) for pk in others if pk != request.user.pk],
+            standing=calm,
         )
 
     return wrapped
 
 
-def keep_for_member(request: HttpRequest, render: Callable, *parts, also=()) -> HttpResponse:
+def keep_for_member(
+    request: HttpRequest, render: Callable, *parts, also=(), standing=False
+) -> HttpResponse:
     """kept_for_member's work, for a view that checks access first: the response kept for
     this member (with `parts` in its key, and under the generations `also` names besides
     theirs), else render()."""
@@ -231,7 +257,7 @@ def keep_for_member(request: HttpRequest, render: Callable, *parts, also=()) -> 
         return render()
     vary = import_string(settings.MEMBER_PAGE_VARY)(request)
     key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60), *parts)
-    generations = [*generation_keys(user.pk), *also]
+    generations = [*generation_keys(user.pk, standing=standing), *also]
     return kept_page(request, key, generations, settings.MEMBER_PAGE_SECONDS, render)
 
 
@@ -305,11 +331,15 @@ def _wrote_key(user_id: int) -> str:
     return f"wrote:{user_id}"
 
 
-def note_writer(user_id: int) -> None:
-    """The member wrote something (any POST…): a new generation of their own pages, and for
+def note_writer(user_id: int, *, posting: bool = False) -> None:
+    """The member wrote something (any POST…): a new generation of their own pages (only of
+    those that show their activity, when `posting`: a post, vote, comment or watch), and for
     as long as a shared copy lives, the shared pages are rendered for them (they read their
     own writes at once)."""
-    forget_members(user_id)
+    if posting:
+        forget_activity(user_id)
+    else:
+        forget_members(user_id)
     if settings.SHARED_PAGE_SECONDS:
         cache.set(_wrote_key(user_id), 1, settings.SHARED_PAGE_SECONDS + 2)
 

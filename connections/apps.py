@@ -46,9 +46,9 @@ class ConnectionsConfig(AppConfig):
             (post_delete, home_cache.membership_changed, "groups.Ban", "home-n2"),
             (post_save, home_cache.moderation_logged, "groups.ModerationLog", "home-ml"),
             # The threads a member took part in (groups.shared's reader state).
-            (post_save, home_cache.member_acted, "groups.Vote", "home-v1"),
-            (post_save, home_cache.member_acted, "groups.Comment", "home-c0"),
-            (post_save, home_cache.member_acted, "groups.ThreadWatch", "home-t1"),
+            (post_save, home_cache.member_posted, "groups.Vote", "home-v1"),
+            (post_save, home_cache.member_posted, "groups.Comment", "home-c0"),
+            (post_save, home_cache.member_posted, "groups.ThreadWatch", "home-t1"),
             (post_save, home_cache.block_changed, "profiles.Block", "home-b1"),
             (post_delete, home_cache.block_changed, "profiles.Block", "home-b2"),
             (post_save, home_cache.post_created, "groups.Post", "home-p1"),

@@ -16,6 +16,11 @@ language, *generation* and navigation badges, then kept for BLOCK_SECONDS. The k
 - the badges the page shows anyway (unread notifications, requests to answer, unread
   conversations): a new request or notification reads the blocks again.
 
+The blocks that show nothing the member posts (moderation, requests, people, events, the
+profile nudge, groups) are keyed by the member's *standing* generation instead, which their
+posts, answers, comments, votes and watches leave as it was (config.page_cache.forget_activity,
+and POSTING_VIEWS below); of those, only moderation and requests are keyed by the badges.
+
 So the home never shows what the member may no longer read, and always what they just did.
 What others do otherwise may lag by the block's time (a new join request in a group they
 moderate: up to 30 s). A generation is a random token under a key without expiry, written at
@@ -30,9 +35,16 @@ import time
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.urls import Resolver404, resolve
 from django.utils.translation import get_language
 
-from config.page_cache import forget_everyone, forget_members, generation_keys, note_writer
+from config.page_cache import (
+    forget_activity,
+    forget_everyone,
+    forget_members,
+    generation_keys,
+    note_writer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +61,39 @@ BLOCK_SECONDS = {
 }
 
 
-def _suffix(user, badges: str) -> str:
-    """Member, language, the two generations and the badges: one cache round trip."""
-    keys = generation_keys(user.pk)
-    generations = cache.get_many(keys)
-    return ":".join(
-        (
-            str(user.pk),
-            get_language() or "",
-            *(generations.get(key, "0") for key in keys),
-            badges,
+# The blocks that show nothing the member posts, votes or comments on are kept under their
+# standing generation (config.page_cache.generation_keys): an answer or a vote leaves them be.
+# Those that show no notification count either are kept without the badges.
+STANDING_BLOCKS = {"moderation", "requests", "people", "events", "profile", "groups"}
+BADGE_BLOCKS = {"questions", "activity", "moderation", "requests"}
+
+
+def _suffixes(user, names, badges: str) -> dict[str, str]:
+    """Each block's key suffix: member, language, everyone's generation and the member's own
+    (or standing) one, and the badges where the block shows them; one cache round trip."""
+    everyone, own = generation_keys(user.pk)
+    standing = generation_keys(user.pk, standing=True)[1]
+    generations = cache.get_many([everyone, own, standing])
+
+    def suffix(name: str) -> str:
+        member = standing if name in STANDING_BLOCKS else own
+        return ":".join(
+            (
+                str(user.pk),
+                get_language() or "",
+                generations.get(everyone, "0"),
+                generations.get(member, "0"),
+                badges if name in BADGE_BLOCKS else "",
+            )
         )
-    )
+
+    return {name: suffix(name) for name in names}
 
 
-def load_blocks(user, loaders: dict[str, Callable], suffix: str) -> dict:
-    """{name: loader(user)} for `loaders`, from the cache where it has them under `suffix`
-    (load_html's: member, language, generations and badges), one more round trip to keep
-    misses."""
-    keys = {name: f"home:{name}:{suffix}" for name in loaders}
+def load_blocks(user, loaders: dict[str, Callable], suffixes: dict[str, str]) -> dict:
+    """{name: loader(user)} for `loaders`, from the cache where it has them under their
+    suffixes (load_html's), one more round trip to keep misses."""
+    keys = {name: f"home:{name}:{suffixes[name]}" for name in loaders}
     try:
         found = cache.get_many(list(keys.values()))
     except (pickle.UnpicklingError, AttributeError, ImportError, TypeError) as error:
@@ -88,37 +114,55 @@ def load_blocks(user, loaders: dict[str, Callable], suffix: str) -> dict:
 
 
 def load_html(user, loaders: dict[str, Callable], badges: str, render: Callable) -> dict:
-    """{name: render(name, block)}: each block's HTML, kept under the blocks' key and the
+    """{name: render(name, block)}: each block's HTML, kept under the block's key and the
     current minute (the blocks' "3 minutes ago"), rendered from load_blocks() when missing.
     Unpickling the blocks' model instances and rendering them cost most of a kept home."""
-    suffix = _suffix(user, badges)
+    suffixes = _suffixes(user, loaders, badges)
     minute = int(time.time() // 60)
-    keys = {name: f"home-html:{name}:{suffix}:{minute}" for name in loaders}
+    keys = {name: f"home-html:{name}:{suffixes[name]}:{minute}" for name in loaders}
     found = cache.get_many(list(keys.values()))
     html = {name: found[key] for name, key in keys.items() if key in found}
     missing = {name: load for name, load in loaders.items() if name not in html}
     if missing:
-        blocks = load_blocks(user, missing, suffix)
+        blocks = load_blocks(user, missing, suffixes)
         for name in missing:
             html[name] = render(name, blocks[name])
         cache.set_many({keys[name]: html[name] for name in missing}, 60)
     return html
 
 
+# Writes that change only what the member posted (a question, an answer, a comment, a vote,
+# a watch): their standing pages (network, directory, others' profiles, the standing blocks)
+# stay as they were.
+POSTING_VIEWS = frozenset(
+    {"groups:ask", "groups:answer", "groups:comment", "groups:vote", "groups:watch"}
+)
+
+
+def _posting(request) -> bool:
+    try:
+        return resolve(request.path_info).view_name in POSTING_VIEWS
+    except Resolver404:
+        return False
+
+
 def forget_after_writes(get_response):
     """Middleware: whatever a member does through the site (any POST, PUT, PATCH or DELETE:
     accepting a request, dismissing a suggestion, joining…) starts a new generation of their
-    blocks, before the view runs and again after it, so that their next home shows it. What
-    others do reaches their blocks within BLOCK_SECONDS, or with their next badge change."""
+    blocks, before the view runs and again after it, so that their next home shows it (for a
+    post, vote, comment or watch, of the blocks and pages that show those: POSTING_VIEWS).
+    What others do reaches their blocks within BLOCK_SECONDS, or with their next badge
+    change."""
 
     def middleware(request):
         writer = None
         if request.method not in SAFE_METHODS and request.user.is_authenticated:
             writer = request.user.pk
-            note_writer(writer)
+            posting = _posting(request)
+            note_writer(writer, posting=posting)
         response = get_response(request)
         if writer is not None:
-            note_writer(writer)
+            note_writer(writer, posting=posting)
         return response
 
     return middleware
@@ -151,6 +195,13 @@ def member_acted(sender, instance, raw: bool = False, **kwargs):
         forget_members(getattr(instance, "author_id", None) or getattr(instance, "user_id", None))
 
 
+def member_posted(sender, instance, raw: bool = False, **kwargs):
+    """A vote, a comment or a watch: the member's pages that show what they post change, not
+    their standing ones."""
+    if not raw:
+        forget_activity(getattr(instance, "author_id", None) or getattr(instance, "user_id", None))
+
+
 def profile_part_changed(sender, instance, raw: bool = False, **kwargs):
     if not raw:
         forget_members(instance.profile.user_id)
@@ -159,7 +210,7 @@ def profile_part_changed(sender, instance, raw: bool = False, **kwargs):
 def post_created(sender, instance, raw: bool = False, created: bool = False, **kwargs):
     """A new answer takes its question out of the author's "questions you could answer"."""
     if not raw and created:
-        forget_members(instance.author_id)
+        forget_activity(instance.author_id)
 
 
 def skills_changed(sender, instance, action: str, reverse: bool, **kwargs):

@@ -114,8 +114,9 @@ def skill_suggestions(request: HttpRequest, profile: Profile, query: str):
 @require_http_methods(["GET", "POST"])
 # Kept for the viewer under their generation and the member's: both change with a block, a
 # connection, an edit or new activity; what third parties change (a mutual connection's
-# name) may lag by the minute.
-@kept_for_member(also=lambda request, pk: [pk])
+# name) may lag by the minute. Another's profile shows nothing the viewer posts: it is kept
+# under the viewer's standing generation.
+@kept_for_member(also=lambda request, pk: [pk], standing=lambda request, pk: pk != request.user.pk)
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request, pk)
     member = profile.user

@@ -7,8 +7,9 @@ Privacy: distances and the "near" filters use only public_latitude/public_longit
 city, or the region's centre for region-only members), the place shown is
 Profile.public_place, and text search never looks at the city.
 
-A full page is kept for the viewer a minute at most (kept_for_member): their own changes (a
-block, their city) show at once, a new member or another's edit within that minute.
+A full page is kept for the viewer a minute at most (kept_for_member, under their standing
+generation): their own changes (a block, their city) show at once, a new member or another's
+edit within that minute.
 """
 
 import functools
@@ -257,7 +258,7 @@ def get_group_for_directory(user, slug: str) -> Group:
 
 @login_required
 @require_GET
-@kept_for_member
+@kept_for_member(standing=True)
 def directory(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     viewer_profile = Profile.objects.get(user=viewer)

@@ -7,6 +7,7 @@ generations."""
 from django.urls import reverse
 
 from connections.models import Connection, ConnectionRequest
+from groups.models import Post
 from profiles.models import Block
 
 NETWORK = "/rete/"
@@ -101,3 +102,30 @@ def test_a_connection_hiding_their_city_leaves_my_kept_network_at_once(alice_cli
     bob.profile.save(update_fields=["location_visibility"])
     text = alice_client.get(NETWORK).content.decode()
     assert "Monopoli" not in text and "Puglia" in text
+
+
+def test_a_vote_leaves_my_standing_pages_kept_and_my_answer_shows_at_once(
+    alice_client, alice, bob, open_group
+):
+    open_group.add_member(bob)
+    question = Post.ask(open_group, bob, title="Come si fattura un naming?", body="Tariffe?")
+    own_profile = alice.get_absolute_url()
+    for url in (NETWORK, DIRECTORY, own_profile):
+        alice_client.get(url)
+    voted = alice_client.post(
+        reverse("groups:vote", args=[open_group.slug, question.pk]), {"value": "1"}
+    )
+    assert voted.status_code == 302
+    alice_client.get(reverse("home"))  # consumes any message
+    # A vote changes what she posted, not her standing: network and directory stay kept.
+    assert alice_client.get(NETWORK).context is None
+    assert alice_client.get(DIRECTORY).context is None
+    answered = alice_client.post(
+        reverse("groups:answer", args=[open_group.slug, question.pk]),
+        {"body": "Dipende dal marchio: da 1.500 euro."},
+    )
+    assert answered.status_code == 302
+    alice_client.get(reverse("home"))
+    profile = alice_client.get(own_profile)
+    assert profile.context is not None  # her profile shows her activity: read again
+    assert alice_client.get(NETWORK).context is None

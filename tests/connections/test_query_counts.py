@@ -50,8 +50,8 @@ def fill(dave, size: int, password_hash: str) -> None:
 def test_my_network_queries(dave_client, dave, password_hash, size, django_assert_num_queries):
     fill(dave, size, password_hash)
     # user; incoming, outgoing; connections count and page; suggestions,
-    # and their mutual names (my connections, their pairs, the names); blocked; badges
-    with django_assert_num_queries(11):
+    # and their mutual names (their pairs with my connections, the names); blocked; badges
+    with django_assert_num_queries(10):
         response = dave_client.get("/rete/")
 
     assert response.status_code == 200
@@ -66,8 +66,8 @@ def test_suggestions_fragment_queries(
     dave_client, dave, password_hash, size, django_assert_num_queries
 ):
     fill(dave, size, password_hash)
-    # user; suggestions; mutual names (my connections, their pairs, the names)
-    with django_assert_num_queries(5):
+    # user; suggestions; mutual names (their pairs with my connections, the names)
+    with django_assert_num_queries(4):
         response = dave_client.get("/rete/?part=suggestions", HTTP_HX_REQUEST="true")
 
     assert response.content.decode().count('data-testid="suggestion"') == min(size, 20)
@@ -121,7 +121,7 @@ def test_suggestions_with_shared_meetups_cost_one_query_more(
     fill(dave, size, password_hash)
     shared_meetups()
     # as above, plus the titles of the meetups dave may read
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = dave_client.get("/rete/?part=suggestions", HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
