@@ -76,7 +76,7 @@ def main(argv: list[str]) -> None:
     other = User.objects.get(email=OTHER_EMAIL)
     pages = seeded_key_pages(viewer, other)
     logged = Client()
-    logged.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+    logged.force_login(viewer, backend="profiles.backends.ModelBackend")
     anonymous = Client()
     floor = floor_ms(args.repeat)
     lines = [

@@ -163,7 +163,7 @@ def measure(size: int, city: str, viewer, profile, runs: int) -> dict:
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     client = Client()
-    client.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(viewer, backend="profiles.backends.ModelBackend")
     url = f"{reverse('directory')}?{urlencode({'ordine': 'vicino'})}"
     with override_settings(ALLOWED_HOSTS=["testserver"]):
         reset_queries()  # a request starts by clearing the log: count from zero

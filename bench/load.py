@@ -74,7 +74,7 @@ def build_plan(users: int) -> dict:
     for member in members:
         session = SessionStore()
         session[SESSION_KEY] = str(member.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "profiles.backends.ModelBackend"
         session[HASH_SESSION_KEY] = member.get_session_auth_hash()
         session.create()
         mine = set(Membership.objects.filter(user=member).values_list("group_id", flat=True))

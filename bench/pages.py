@@ -242,7 +242,7 @@ def main(argv: list[str]) -> None:
 
     call_command("collectstatic", interactive=False, verbosity=0)
     logged = Client()
-    logged.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+    logged.force_login(viewer, backend="profiles.backends.ModelBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={logged.cookies[settings.SESSION_COOKIE_NAME].value}"
     anonymous = Client()
 

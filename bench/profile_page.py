@@ -42,7 +42,7 @@ def main(argv: list[str]) -> None:
     client = Client()
     if not args.anonymous:
         viewer = User.objects.get(email=VIEWER_EMAIL)
-        client.force_login(viewer, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(viewer, backend="profiles.backends.ModelBackend")
     response = client.get(args.path)
     print(f"status {response.status_code}, {len(response.content):,} bytes")
     with CaptureQueriesContext(connection) as queries:

@@ -35,9 +35,9 @@ class CompiledQuery:
             raise ValueError(f"at most {len(SENTINELS)} ids")
         self.build = build
         self.names = names
-        self._compiled: dict[str, tuple[str, tuple, list[str]]] = {}
+        self._compiled: dict[str, tuple[str, tuple, list[str], dict]] = {}
 
-    def _sql(self, vendor: str) -> tuple[str, tuple, list[str]]:
+    def _sql(self, vendor: str) -> tuple[str, tuple, list[str], dict]:
         if vendor not in self._compiled:
             count = len(self.names)
             queryset = self.build(*SENTINELS[:count])
@@ -53,17 +53,28 @@ class CompiledQuery:
                 if not isinstance(param, (str, int)):
                     raise TypeError(f"{param!r} would be frozen into the compiled SQL")
             columns = [*queryset.query.values_select, *queryset.query.annotation_select]
-            self._compiled[vendor] = (sql, params, columns)
+            # The database's converters, as the ORM applies them (SQLite's datetimes…).
+            compiler = queryset.query.get_compiler(connection=connection)
+            compiler.setup_query()
+            selected = [expression for expression, _, _ in compiler.select[: compiler.col_count]]
+            converters = compiler.get_converters(selected)
+            self._compiled[vendor] = (sql, params, columns, converters)
         return self._compiled[vendor]
 
     def fetchone(self, *ids: int) -> dict | None:
-        sql, params, columns = self._sql(connection.vendor)
+        sql, params, columns, converters = self._sql(connection.vendor)
         values = dict(zip(SENTINELS, ids, strict=False))
         params = [values.get(param, param) if type(param) is int else param for param in params]
         with _cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        return None if row is None else dict(zip(columns, row, strict=True))
+        if row is None:
+            return None
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            for convert in functions:
+                row[position] = convert(row[position], expression, connection)
+        return dict(zip(columns, row, strict=True))
 
 
 @functools.cache

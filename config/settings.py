@@ -159,9 +159,10 @@ SHARED_PAGE_SECONDS = env_int("SHARED_PAGE_SECONDS", 30)
 SESSION_ENGINE = "config.sessions"
 
 AUTH_USER_MODEL = "profiles.User"
+# Django's and allauth's, reading the user with a query compiled once (profiles/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "profiles.backends.ModelBackend",
+    "profiles.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

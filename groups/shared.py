@@ -222,14 +222,18 @@ def list_reader(request: HttpRequest) -> tuple:
 
 @own_part("group-pill")
 def group_pill(request: HttpRequest, slug: str) -> str:
-    """A group card's "you are a member" or "request pending", for this member."""
+    """A group card's "you are a member" or "request pending", for this member. A list shows
+    dozens: the pills are worked out once per request (they were a third of a kept list)."""
+    pills = request.__dict__.get("_group_pills")
+    if pills is None:
+        pills = request._group_pills = _group_pills(request)
+    return pills.get(slug, "")
+
+
+def _group_pills(request: HttpRequest) -> dict[str, str]:
     if not request.user.is_authenticated:
-        return ""
+        return {}
     state = state_of(request)
-    if slug in state["roles"]:
-        text = _("You are a member")
-    elif slug in state["pending"]:
-        text = _("Request pending")
-    else:
-        return ""
-    return format_html('<small class="pill">{}</small>', text)
+    pending = format_html('<small class="pill">{}</small>', _("Request pending"))
+    member = format_html('<small class="pill">{}</small>', _("You are a member"))
+    return dict.fromkeys(state["pending"], pending) | dict.fromkeys(state["roles"], member)

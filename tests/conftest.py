@@ -153,7 +153,7 @@ def logged_in():
 
 def _client_for(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="profiles.backends.ModelBackend")
     return client
 
 

@@ -96,7 +96,7 @@ def walk(client, own_id: str, slug: str, *, admin: bool) -> tuple[int, list[str]
 def client_as(user) -> Client:
     client = Client(raise_request_exception=False)
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="profiles.backends.ModelBackend")
     return client
 
 

@@ -34,7 +34,7 @@ def terminate_every_connection_to_the_test_database() -> int:
 
 def test_connections_killed_by_a_restart_cost_no_error_afterwards(alice, open_group):
     client = Client(raise_request_exception=False)
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(alice, backend="profiles.backends.ModelBackend")
     # A pool of this test's own: earlier tests in the worker (threads, live servers) may hold
     # connections out of it, and the drill is about connections killed while in the pool.
     connection.close()

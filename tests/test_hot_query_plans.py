@@ -27,7 +27,7 @@ def test_navigation_badges_read_their_partial_indexes(dave):
         assert NavCounts(dave).counts["unread"] == 0
     assert len(queries.captured_queries) == 1
     # A prepared statement (config.compiled): its SQL, explained with dave's id.
-    sql, params, _ = BADGE_COUNTS._sql(connection.vendor)
+    sql, params, *_ = BADGE_COUNTS._sql(connection.vendor)
     plan = plan_of(sql, [dave.pk if param == SENTINELS[0] else param for param in params])
     assert "notification_unread_idx" in plan
     assert "connreq_incoming_idx" in plan

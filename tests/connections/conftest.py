@@ -16,7 +16,7 @@ def erin(make_user):
 @pytest.fixture
 def erin_client(erin) -> Client:
     client = Client()
-    client.force_login(erin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(erin, backend="profiles.backends.ModelBackend")
     return client
 
 

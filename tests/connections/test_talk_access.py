@@ -27,7 +27,7 @@ def talk(dave, erin, connect, django_capture_on_commit_callbacks):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="profiles.backends.ModelBackend")
     return client
 
 

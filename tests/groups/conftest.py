@@ -195,5 +195,5 @@ def world(request, world_built, db) -> World:
     # A fresh copy per cell: tests refresh and edit these instances.
     world = World(**copy.deepcopy(world_built), role=role, client=Client())
     if role != "anonymous":
-        world.client.force_login(world.user, backend="django.contrib.auth.backends.ModelBackend")
+        world.client.force_login(world.user, backend="profiles.backends.ModelBackend")
     return world

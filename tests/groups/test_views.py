@@ -41,7 +41,7 @@ def test_unverified_user_cannot_create_a_group(make_user, sector):
 
     user = make_user("nuovo@example.com", "Nuovo", verified=False)
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="profiles.backends.ModelBackend")
 
     response = client.post(reverse("groups:create"), create_payload())
 
