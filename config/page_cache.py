@@ -375,14 +375,13 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     with a block…): that page is kept for them alone, as keep_for_member() does, and under
     the generations of the things pages(**kwargs) names. Members of one kind see the same
     page but for their own parts, {% own %}: the copy keeps holes there and each request
-    fills them. The key
-    also holds the address, language and time zone, and the copy lives under everyone's
-    generation (a withdrawal takes effect at once) and those of the things pages(**kwargs)
-    names (forget_pages: a thread's new answer, vote or comment, a group's new member, an
-    event's new reply show at once). Pages without such generations (lists across groups)
-    may lag by the copy's time for what others change; what the member wrote themselves they
-    see at once (note_writer: those pages are rendered for them meanwhile). Members with
-    messages to show, htmx requests and anything but a GET run the view."""
+    fills them. The key also holds the address, language and time zone, and the copy lives
+    under everyone's generation (a withdrawal takes effect at once) and those of the things
+    pages(**kwargs) names (forget_pages: a thread's new answer, vote or comment, a group's
+    new member, an event's new reply show at once). Pages without such generations (lists
+    across groups) may lag by the copy's time for what others change; what the member wrote
+    themselves they see at once (note_writer: those pages are rendered for them meanwhile).
+    Members with messages to show, htmx requests and anything but a GET run the view."""
 
     def decorator(view):
         @functools.wraps(view)
