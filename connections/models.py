@@ -32,7 +32,11 @@ def _pair(a_id: int, b_id: int) -> tuple[int, int]:
 
 def lock_pair(a_id: int, b_id: int) -> None:
     """Serialise every change between two members: lock both user rows, lowest id first,
-    so A→B and B→A arriving together queue up instead of deadlocking."""
+    so A→B and B→A arriving together queue up instead of deadlocking. The suggestions'
+    advisory locks of both come first (lock_users), as a worker takes them before any row:
+    a request that locked the rows and then waited for a worker's bucket deadlocked with it
+    (seen once under the load test: a 500 on a connection request)."""
+    lock_users([a_id, b_id])
     list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
 
 

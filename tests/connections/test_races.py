@@ -63,3 +63,47 @@ def test_parallel_stale_marks_neither_deadlock_nor_fail_and_all_get_drained(
     assert not [r for r in results if isinstance(r, Exception)]
     # Each commit woke an (eager) refresh; together they left nothing stale behind.
     assert not StaleSuggestions.objects.exists()
+
+
+def test_a_request_waits_for_a_workers_bucket_before_locking_rows(alice, bob):
+    """The worker's order: a bucket's advisory lock, then rows (a member's, here). A request
+    between the two members must take the bucket first too; locking the user rows first and
+    then waiting for the bucket deadlocked with such a worker (seen under the load test)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from connections.models import lock_users
+    from profiles.models import User
+
+    holding, errors = threading.Event(), []
+
+    def worker():
+        try:
+            with transaction.atomic():
+                lock_users([alice.pk])
+                holding.set()
+                time.sleep(0.5)  # the request arrives meanwhile
+                list(User.objects.select_for_update().filter(pk=alice.pk))
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def request():
+        try:
+            ConnectionRequest.send(bob, alice, "Ciao Alice")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker), threading.Thread(target=request)]
+    threads[0].start()
+    holding.wait(5)
+    threads[1].start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert ConnectionRequest.objects.pending_between(alice.pk, bob.pk).count() == 1
