@@ -19,7 +19,8 @@ language, *generation* and navigation badges, then kept for BLOCK_SECONDS. The k
 The blocks that show nothing the member posts (moderation, requests, people, events, the
 profile nudge, groups) are keyed by the member's *standing* generation instead, which their
 posts, answers, comments, votes and watches leave as it was (config.page_cache.forget_activity,
-and POSTING_VIEWS below); of those, only moderation and requests are keyed by the badges.
+and POSTING_VIEWS below); of those, moderation, requests and groups (its reports to review)
+stay keyed by the badges.
 
 So the home never shows what the member may no longer read, and always what they just did.
 What others do otherwise may lag by the block's time (a new join request in a group they
@@ -63,9 +64,10 @@ BLOCK_SECONDS = {
 
 # The blocks that show nothing the member posts, votes or comments on are kept under their
 # standing generation (config.page_cache.generation_keys): an answer or a vote leaves them be.
-# Those that show no notification count either are kept without the badges.
+# Those that count nothing a notification announces (a request, a report) are kept without
+# the badges.
 STANDING_BLOCKS = {"moderation", "requests", "people", "events", "profile", "groups"}
-BADGE_BLOCKS = {"questions", "activity", "moderation", "requests"}
+BADGE_BLOCKS = {"questions", "activity", "moderation", "requests", "groups"}
 
 
 def _suffixes(user, names, badges: str) -> dict[str, str]:

@@ -217,3 +217,14 @@ def test_the_kept_homes_form_tokens_are_the_readers_own(bob_client, bob, carol):
         {"action": "accept", "csrfmiddlewaretoken": token},
     )
     assert accepted.status_code == 302  # not 403
+
+
+def test_a_new_report_reaches_the_moderators_groups_block_at_once(
+    moderator_client, closed_group, alice, bob, django_capture_on_commit_callbacks
+):
+    question = Post.ask(closed_group, alice, title="Corsi facili, scrivetemi", body="?")
+    assert 'data-testid="home-reports-link"' not in home_of(moderator_client)  # kept
+    with django_capture_on_commit_callbacks(execute=True):
+        question.report(bob, reason="spam")
+    # The report's notification moves the moderator's badges, which key the groups block.
+    assert 'data-testid="home-reports-link"' in home_of(moderator_client)
