@@ -333,15 +333,40 @@ def _wrote_key(user_id: int) -> str:
 
 def note_writer(user_id: int, *, posting: bool = False) -> None:
     """The member wrote something (any POST…): a new generation of their own pages (only of
-    those that show their activity, when `posting`: a post, vote, comment or watch), and for
-    as long as a shared copy lives, the shared pages are rendered for them (they read their
-    own writes at once)."""
+    those that show their activity, when `posting`: a post, vote, comment or watch), and the
+    time, after which a shared copy must have begun to be theirs (they read their own writes
+    at once: shared_for_members). The middleware calls it before the view and again after
+    its transaction committed."""
     if posting:
         forget_activity(user_id)
     else:
         forget_members(user_id)
     if settings.SHARED_PAGE_SECONDS:
-        cache.set(_wrote_key(user_id), 1, settings.SHARED_PAGE_SECONDS + 2)
+        # As long as any copy may be served without current generations: a list's lifetime,
+        # which the settle time may not exceed (settings).
+        cache.set(_wrote_key(user_id), time.time(), settings.SHARED_PAGE_SECONDS + 2)
+
+
+# A copy is the member's only if its rendering began this long after their last write: the
+# margin covers clocks that differ between the machines serving the site.
+CLOCK_MARGIN = 1.0
+
+
+def _still_good(kept: tuple, current: tuple, wrote_at: float | None, now: float, things) -> bool:
+    """Whether a shared copy may be served (see shared_for_members): everyone's generation
+    as it was; for a page of things, their generations as they were, or the copy within its
+    settle time and begun after the member's last write; for a list, begun after it."""
+    if len(kept) != 4:  # kept by an earlier release
+        return False
+    generations, began = kept[0], kept[1]
+    if generations[0] != current[0]:
+        return False
+    after_my_write = wrote_at is None or began > wrote_at + CLOCK_MARGIN
+    if not things:
+        return after_my_write
+    if generations == current:
+        return True
+    return after_my_write and now - began < settings.SHARED_PAGE_SETTLE_SECONDS
 
 
 def member_state(request: HttpRequest, name: str, load: Callable):
@@ -367,7 +392,7 @@ def member_state(request: HttpRequest, name: str, load: Callable):
 
 
 def shared_for_members(reader: Callable, pages: Callable | None = None):
-    """A page members share, kept once per kind of reader for SHARED_PAGE_SECONDS.
+    """A page members share, kept once per kind of reader.
 
     reader(request, **kwargs) says what kind of reader the member is for this page (from
     member_state(), without a query): a tuple such as ("member",) for a plain member of the
@@ -376,12 +401,20 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     the generations of the things pages(**kwargs) names. Members of one kind see the same
     page but for their own parts, {% own %}: the copy keeps holes there and each request
     fills them. The key also holds the address, language and time zone, and the copy lives
-    under everyone's generation (a withdrawal takes effect at once) and those of the things
-    pages(**kwargs) names (forget_pages: a thread's new answer, vote or comment, a group's
-    new member, an event's new reply show at once). Pages without such generations (lists
-    across groups) may lag by the copy's time for what others change; what the member wrote
-    themselves they see at once (note_writer: those pages are rendered for them meanwhile).
-    Members with messages to show, htmx requests and anything but a GET run the view."""
+    under everyone's generation: a withdrawal (a post hidden or deleted, a group closed, a
+    member suspended) takes effect at once.
+
+    A page whose things have generations (pages(**kwargs): a thread, a group, an event) is
+    kept for SHARED_PAGE_KEEP_SECONDS, and served while those generations are what they were
+    when its rendering began. When one moved on (a new answer, vote, comment or member), the
+    copy is still served for what is left of its first SHARED_PAGE_SETTLE_SECONDS: what others
+    add reaches readers within those seconds, and a busy thread or group is rendered at most
+    once per settle time and kind of reader, not once per write. A page without generations
+    (a list across groups) is kept for SHARED_PAGE_SECONDS, and what others change may lag by
+    that long. Either way a member sees what they wrote themselves at once: a copy whose
+    rendering began before their last write (note_writer) is never theirs unless its
+    generations are current, and a list across groups never is. Members with messages to
+    show, htmx requests and anything but a GET run the view."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -403,17 +436,17 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
                     also=[page_generation(name) for name in things],
                 )
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
-            # A page whose things have generations shows the member's own writes through them;
-            # any other (a list across groups) is rendered for a member who just wrote.
-            wrote = _wrote_key(request.user.pk) if pages is None else None
+            things = pages(**kwargs) if pages else ()
+            wrote = _wrote_key(request.user.pk)
             parts = [own_key(request) for own_key in _OWN_KEYS.values()]
-            generations = [EVERYONE, *map(page_generation, pages(**kwargs) if pages else ())]
-            found = cache.get_many([*generations, *([wrote] if wrote else []), key, *parts])
+            generations = [EVERYONE, *map(page_generation, things)]
+            found = cache.get_many([*generations, wrote, key, *parts])
             kept_parts = {part: found[part] for part in parts if part in found}
             current = tuple(found.get(generation, "0") for generation in generations)
+            began = time.time()
             kept = found.get(key)
-            if kept is not None and kept[0] == current and wrote not in found:
-                _, headers, content = kept
+            if kept is not None and _still_good(kept, current, found.get(wrote), began, things):
+                _, _, headers, content = kept
                 content = _fill_own_parts(request, content, kept_parts)
                 response = HttpResponse(_with_request_parts(request, content))
                 for name, value in headers:
@@ -427,7 +460,8 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             if _keepable(request, response):
                 content = _with_placeholders(request, response.content)
                 headers = list(response.headers.items())
-                cache.set(key, (current, headers, content), settings.SHARED_PAGE_SECONDS)
+                seconds = settings.SHARED_PAGE_KEEP_SECONDS if things else settings.SHARED_PAGE_SECONDS
+                cache.set(key, (current, began, headers, content), seconds)
             if not response.streaming:
                 content = _fill_own_parts(request, response.content, kept_parts)
                 response.content = _with_request_parts(request, content)

@@ -150,9 +150,14 @@ VISITOR_PAGE_SECONDS = env_int("VISITOR_PAGE_SECONDS", 30)
 # long, keyed also by what this returns for the request: the navigation badges.
 MEMBER_PAGE_SECONDS = env_int("MEMBER_PAGE_SECONDS", 60)
 MEMBER_PAGE_VARY = "connections.context_processors.badge_key"
-# The pages members share (groups, threads, search, events) are kept this long per kind of
-# reader, with each member's own parts filled per request (config/page_cache.py); 0: off.
+# The pages members share (groups, threads, search, events) are kept per kind of reader, with
+# each member's own parts filled per request (config/page_cache.py's shared_for_members):
+# lists across groups this long (what others change may lag by as much; 0: no shared copies)…
 SHARED_PAGE_SECONDS = env_int("SHARED_PAGE_SECONDS", 30)
+# …the pages of one thing (a group, a thread, an event) this long, while the thing's
+# generation holds, or for the settle time after what others added (at most the above).
+SHARED_PAGE_KEEP_SECONDS = env_int("SHARED_PAGE_KEEP_SECONDS", 600)
+SHARED_PAGE_SETTLE_SECONDS = min(env_int("SHARED_PAGE_SETTLE_SECONDS", 5), SHARED_PAGE_SECONDS)
 
 # In the database, so that a Redis outage logs nobody out, read through the cache
 # (config/sessions.py).

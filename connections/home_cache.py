@@ -67,18 +67,23 @@ BLOCK_SECONDS = {
 # Those that count nothing a notification announces (a request, a report) are kept without
 # the badges.
 STANDING_BLOCKS = {"moderation", "requests", "people", "events", "profile", "groups"}
-BADGE_BLOCKS = {"questions", "activity", "moderation", "requests", "groups"}
+BADGE_BLOCKS = {"activity", "moderation", "requests", "groups"}
+# Blocks whose costly data is kept under the standing generation while their HTML follows the
+# member's own: what the member posts changes them in a way the view applies to the kept data
+# when it renders them again (questions they have answered since leave "questions you could
+# answer": connections.views.home.FRESHEN).
+STANDING_DATA = {"questions"}
 
 
-def _suffixes(user, names, badges: str) -> dict[str, str]:
-    """Each block's key suffix: member, language, everyone's generation and the member's own
-    (or standing) one, and the badges where the block shows them; one cache round trip."""
+def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Each block's key suffixes, for its HTML and for its data: member, language, everyone's
+    generation and the member's own (or standing) one, and the badges where the block shows
+    them; one cache round trip."""
     everyone, own = generation_keys(user.pk)
     standing = generation_keys(user.pk, standing=True)[1]
     generations = cache.get_many([everyone, own, standing])
 
-    def suffix(name: str) -> str:
-        member = standing if name in STANDING_BLOCKS else own
+    def suffix(name: str, member: str) -> str:
         return ":".join(
             (
                 str(user.pk),
@@ -89,7 +94,11 @@ def _suffixes(user, names, badges: str) -> dict[str, str]:
             )
         )
 
-    return {name: suffix(name) for name in names}
+    html = {name: suffix(name, standing if name in STANDING_BLOCKS else own) for name in names}
+    data = {
+        name: suffix(name, standing) if name in STANDING_DATA else html[name] for name in names
+    }
+    return html, data
 
 
 def load_blocks(user, loaders: dict[str, Callable], suffixes: dict[str, str]) -> dict:
@@ -119,14 +128,14 @@ def load_html(user, loaders: dict[str, Callable], badges: str, render: Callable)
     """{name: render(name, block)}: each block's HTML, kept under the block's key and the
     current minute (the blocks' "3 minutes ago"), rendered from load_blocks() when missing.
     Unpickling the blocks' model instances and rendering them cost most of a kept home."""
-    suffixes = _suffixes(user, loaders, badges)
+    suffixes, data_suffixes = _suffixes(user, loaders, badges)
     minute = int(time.time() // 60)
     keys = {name: f"home-html:{name}:{suffixes[name]}:{minute}" for name in loaders}
     found = cache.get_many(list(keys.values()))
     html = {name: found[key] for name, key in keys.items() if key in found}
     missing = {name: load for name, load in loaders.items() if name not in html}
     if missing:
-        blocks = load_blocks(user, missing, suffixes)
+        blocks = load_blocks(user, missing, data_suffixes)
         for name in missing:
             html[name] = render(name, blocks[name])
         cache.set_many({keys[name]: html[name] for name in missing}, 60)

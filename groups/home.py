@@ -24,6 +24,8 @@ QUESTION_CANDIDATES = 200
 # window keeps the candidates query on the recent end of the thread-list index.
 QUESTION_WINDOW = timedelta(days=60)
 QUESTIONS_SHOWN = 5
+# Picks kept beyond those shown: the member's answers take picks out until the next reading.
+QUESTIONS_SPARE = 5
 ACTIVITY_SHOWN = 8
 # Words of "I can help with" shorter than this are too common to match on.
 OFFER_WORD_MIN = 5
@@ -53,6 +55,22 @@ def _contains(haystack: str, needle: str) -> bool:
     if needle not in haystack:  # most needles are not there: skip the regex
         return False
     return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+
+def question_picks(user) -> list[QuestionPick]:
+    """The picks the home keeps: those it shows and a few spare (still_unanswered)."""
+    return questions_you_could_answer(user, QUESTIONS_SHOWN + QUESTIONS_SPARE)
+
+
+def still_unanswered(user, picks: list[QuestionPick]) -> list[QuestionPick]:
+    """The first picks the member has not answered since they were read. One query."""
+    answered = set(
+        Post.objects.answers()
+        .alive()
+        .filter(author=user, question_id__in=[pick.question.pk for pick in picks])
+        .values_list("question_id", flat=True)
+    )
+    return [pick for pick in picks if pick.question.pk not in answered][:QUESTIONS_SHOWN]
 
 
 def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[QuestionPick]:

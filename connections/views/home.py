@@ -44,7 +44,7 @@ JS_COOKIE = "gilda_js"
 
 
 def _questions(user):
-    return group_blocks.questions_you_could_answer(user)
+    return group_blocks.question_picks(user)
 
 
 def _activity(user):
@@ -84,6 +84,10 @@ def _groups(user):
 def _events(user):
     return group_blocks.upcoming_events(user)
 
+
+# What the member did since a block's data was kept, applied as it is rendered again
+# (home_cache.STANDING_DATA).
+FRESHEN = {"questions": group_blocks.still_unanswered}
 
 BLOCKS = {
     "questions": _questions,
@@ -134,6 +138,8 @@ def _rendered(request, names, badges: str = "") -> dict[str, str]:
         badges = badge_key(request)
 
     def render_block(name: str, block) -> str:
+        if name in FRESHEN:
+            block = FRESHEN[name](request.user, block)
         context = {name: block, "csrf_token": CSRF_PLACEHOLDER}
         return render_to_string(f"{HOME_TEMPLATE}#{name}", context, request)
 

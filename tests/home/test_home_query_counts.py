@@ -46,13 +46,13 @@ def fill(bob, alice, dave, moderator, sector, size: int) -> None:
     Suggestion.objects.create(user=bob, candidate=dave, rank=1, mutual_count=0)
 
 
-# user; blocks: questions (profile, skills, candidates), activity (answers,
+# user; blocks: questions (profile, skills, candidates, those answered since), activity (answers,
 # comments), moderation (one), requests (one, with the total), people (suggestions; mutual
 # names only when some are mutual), profile (profile, skills,
 # experiences, languages), events (place, events), groups (mine, to discover, and the reports
 # to review: the moderated groups, then the count, which a member moderating nothing skips);
 # nav badges
-FULL_HOME = 20
+FULL_HOME = 21
 # Read again, every block comes from the cache: the user and the nav badges (which key the
 # blocks) are left.
 WARM_HOME = 2
@@ -84,15 +84,17 @@ def test_after_a_vote_only_the_blocks_showing_posts_are_read_again(
     post = Post.objects.filter(author=alice, kind="question").first()
     voted = bob_client.post(f"/gruppi/{post.group.slug}/post/{post.pk}/vota/", {"value": "1"})
     assert voted.status_code == 302
-    # user, nav badges; questions (profile, skills, candidates); activity (answers, comments):
-    # the standing blocks (moderation, requests, people, events, profile, groups) are kept.
-    with django_assert_num_queries(WARM_HOME + 3 + 2):
+    # user, nav badges; questions (the kept picks, minus those answered since); activity
+    # (answers, comments): the standing blocks (moderation, requests, people, events, profile,
+    # groups) and the questions' picks are kept.
+    with django_assert_num_queries(WARM_HOME + 1 + 2):
         response = bob_client.get(HOME)
     assert 'data-testid="home-people"' in response.content.decode()
 
 
 def test_home_with_no_block_to_show_costs_the_same(bob_client, bob, django_assert_num_queries):
-    with django_assert_num_queries(FULL_HOME - 1):  # no moderated group: no reports count
+    # No moderated group: no reports count; no question to offer: none answered to check.
+    with django_assert_num_queries(FULL_HOME - 2):
         response = bob_client.get(HOME)
     text = response.content.decode()
     for block in ("moderation", "requests", "people"):
@@ -110,7 +112,7 @@ def test_lazy_home_runs_no_block_query(bob_client, bob, django_assert_num_querie
     "block, queries",
     [
         # each: user (the session is cached), then the block's own
-        ("questions", 1 + 3),  # profile, skills, candidates
+        ("questions", 1 + 4),  # profile, skills, candidates, those answered since
         ("activity", 1 + 2),  # answers, comments
         ("moderation", 1 + 1),
         ("requests", 1 + 1),
