@@ -27,8 +27,8 @@ OTHER_SENTINELS = (-8_888_887, -8_888_888, -8_888_889)
 
 
 class CompiledQuery:
-    """build(*ids) -> a queryset (a .values() or .values_list() one, of one row at most);
-    fetchone(*ids) runs it for those ids and returns its row as a dict, or None."""
+    """build(*ids) -> a .values() queryset; fetchone(*ids) runs it for those ids and returns
+    its row as a dict, or None (a query of one row at most), fetchall(*ids) its rows."""
 
     def __init__(self, build: Callable[..., QuerySet], *names: str):
         if len(names) > len(SENTINELS):
@@ -62,19 +62,32 @@ class CompiledQuery:
         return self._compiled[vendor]
 
     def fetchone(self, *ids: int) -> dict | None:
+        rows = self._run(ids, many=False)
+        return rows[0] if rows else None
+
+    def fetchall(self, *ids: int) -> list[dict]:
+        """Every row, as dicts: for a sliced queryset (a block's first rows)."""
+        return self._run(ids, many=True)
+
+    def _run(self, ids: tuple, *, many: bool) -> list[dict]:
         sql, params, columns, converters = self._sql(connection.vendor)
         values = dict(zip(SENTINELS, ids, strict=False))
         params = [values.get(param, param) if type(param) is int else param for param in params]
         with _cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for position, (functions, expression) in converters.items():
-            for convert in functions:
-                row[position] = convert(row[position], expression, connection)
-        return dict(zip(columns, row, strict=True))
+            if many:
+                rows = cursor.fetchall()
+            else:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
+        result = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters.items():
+                for convert in functions:
+                    row[position] = convert(row[position], expression, connection)
+            result.append(dict(zip(columns, row, strict=True)))
+        return result
 
 
 @functools.cache

@@ -460,7 +460,9 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             if _keepable(request, response):
                 content = _with_placeholders(request, response.content)
                 headers = list(response.headers.items())
-                seconds = settings.SHARED_PAGE_KEEP_SECONDS if things else settings.SHARED_PAGE_SECONDS
+                seconds = (
+                    settings.SHARED_PAGE_KEEP_SECONDS if things else settings.SHARED_PAGE_SECONDS
+                )
                 cache.set(key, (current, began, headers, content), seconds)
             if not response.streaming:
                 content = _fill_own_parts(request, response.content, kept_parts)

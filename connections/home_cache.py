@@ -95,9 +95,7 @@ def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]
         )
 
     html = {name: suffix(name, standing if name in STANDING_BLOCKS else own) for name in names}
-    data = {
-        name: suffix(name, standing) if name in STANDING_DATA else html[name] for name in names
-    }
+    data = {name: suffix(name, standing) if name in STANDING_DATA else html[name] for name in names}
     return html, data
 
 

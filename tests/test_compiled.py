@@ -28,6 +28,18 @@ def test_each_call_runs_the_compiled_sql_with_its_own_ids(alice, bob, carol):
     assert pair.fetchone(-1, -2) is None
 
 
+def _joined_after(user_id: int):
+    return User.objects.filter(pk__gt=user_id).values("pk", "date_joined").order_by("pk")[:2]
+
+
+def test_fetchall_gives_every_row_as_the_queryset_does(alice, bob, carol):
+    after = CompiledQuery(_joined_after, "user")
+    for member in (alice, bob, carol):
+        assert after.fetchall(member.pk) == list(_joined_after(member.pk))
+    assert [row["pk"] for row in after.fetchall(alice.pk)] == sorted([bob.pk, carol.pk])[:2]
+    assert after.fetchall(10**9) == []
+
+
 def test_a_value_that_would_be_frozen_is_refused(alice):
     def joined_before_now(user_id: int):
         return User.objects.filter(pk=user_id, date_joined__lte=timezone.now()).values("pk")

@@ -92,6 +92,22 @@ def test_activity_on_a_followed_thread_of_a_group_i_left_disappears(
     assert "Un thread seguito" not in text
 
 
+def test_staff_get_activity_on_their_threads_in_groups_they_are_not_in(
+    logged_in, closed_group, alice, dave, moderator
+):
+    question = ask(closed_group, alice, "Un thread seguito dallo staff")
+    question.watch(dave)
+    question.answer(moderator, body="Una risposta interna.")
+    assert "Monica Moderatrice" not in logged_in(dave).get(HOME).content.decode()
+    dave.is_staff = True
+    dave.save()
+
+    text = logged_in(dave).get(HOME).content.decode()
+
+    assert "Monica Moderatrice" in text
+    assert text.count('data-testid="home-event"') == 1
+
+
 def test_moderators_see_pending_requests_and_open_reports_per_group(
     logged_in, closed_group, alice, bob, moderator
 ):
