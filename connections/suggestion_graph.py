@@ -2,6 +2,7 @@
 sectors, needs and offers, exclusions) loaded into numpy and scipy for the engine in
 suggestions.py."""
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,18 @@ STOPWORDS = frozenset(
         "into",
     ]
 )
+
+
+# About the profiles a worker's refreshes read: those of one hub's neighbourhood.
+WORDS_KEPT = 32_768
+
+
+@functools.lru_cache(maxsize=WORDS_KEPT)
+def words_of(text: str) -> tuple[str, ...]:
+    """The distinct words of a needs or offers text, as the engine matches them. Kept per
+    process: every refresh around a hub reads the same thousands of texts, and splitting
+    them was half of a refresh's reading (py-spy, the load test)."""
+    return tuple({word.lower() for word in WORD.findall(text)} - STOPWORDS)
 
 
 def top_k() -> int:
@@ -349,7 +362,7 @@ def load_side_data(graph: Graph, full: bool) -> SideData:
             ):
                 if not text:
                     continue
-                for word in {w.lower() for w in WORD.findall(text)} - STOPWORDS:
+                for word in words_of(text):
                     out_rows.append(position)
                     out_cols.append(vocabulary.setdefault(word, len(vocabulary)))
     width = max(len(vocabulary), 1)

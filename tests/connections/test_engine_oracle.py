@@ -370,3 +370,11 @@ def test_the_brute_force_ranks_a_shared_meetup_above_shared_groups(
     assert gina.pk not in [row[0] for row in brute_force(5)[dave.pk]]
     assert brute_force(5)[dave.pk][1][:2] == (frank.pk, 2)
     assert brute_force(5)[dave.pk][1][7:] == (1, second.pk)
+
+
+@given(st.text(alphabet=st.sampled_from("aàbcdeéfgilmnoprstuvzAÈ 1_,.'"), max_size=80))
+def test_the_kept_words_of_a_text_are_its_words_every_time(text):
+    once, again = suggestion_graph.words_of(text), suggestion_graph.words_of(text)
+    expected = {word.lower() for word in re.findall(r"[^\W\d_]{4,}", text)}
+    assert set(once) == set(again) == expected - suggestion_graph.STOPWORDS
+    assert len(once) == len(set(once))
