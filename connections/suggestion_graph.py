@@ -59,8 +59,10 @@ STOPWORDS = frozenset(
 )
 
 
-# About the profiles a worker's refreshes read: those of one hub's neighbourhood.
-WORDS_KEPT = 32_768
+# Texts kept (two per profile: needs and offers), about 55 MB at most: a refresh around a hub
+# reads every profile, and a least-recently-used cache smaller than what one reading goes
+# through would keep none of it.
+WORDS_KEPT = 100_000
 
 
 @functools.lru_cache(maxsize=WORDS_KEPT)
