@@ -21,9 +21,10 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.models import QuerySet
 
-# Ids no row has, one per argument of the builder.
+# Ids no row has, one per argument of the builder. The others run the other way round: a
+# builder that orders its ids (lowest first…) puts them elsewhere, and is refused.
 SENTINELS = (-7_777_777, -7_777_778, -7_777_779)
-OTHER_SENTINELS = (-8_888_887, -8_888_888, -8_888_889)
+OTHER_SENTINELS = (-8_888_889, -8_888_888, -8_888_887)
 
 
 class CompiledQuery:

@@ -10,6 +10,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.compiled import CompiledQuery
 from connections.models import (
     Block,
     Connection,
@@ -49,17 +50,20 @@ class Relationship:
         return self.state == "connected"
 
 
-def relationship(viewer, member) -> Relationship:
-    """One query: connection, blocks either way and the open request between the two."""
-    if viewer.pk == member.pk:
-        return Relationship("self")
-    pending = ConnectionRequest.objects.pending_between(viewer.pk, member.pk).order_by()
-    row = (
-        User.objects.filter(pk=member.pk)
+def _relationship_row(viewer_id: int, member_id: int):
+    pending = ConnectionRequest.objects.pending_between(viewer_id, member_id).order_by()
+    # Both orders spelled out (not Connection.objects.between, which orders the ids in
+    # Python): the query is compiled once for any two ids (config.compiled).
+    connected = Connection.objects.filter(
+        Q(user_low_id=viewer_id, user_high_id=member_id)
+        | Q(user_low_id=member_id, user_high_id=viewer_id)
+    )
+    return (
+        User.objects.filter(pk=member_id)
         .annotate(
-            connected=Exists(Connection.objects.between(viewer.pk, member.pk)),
-            i_blocked=Exists(Block.objects.filter(blocker_id=viewer.pk, blocked_id=member.pk)),
-            blocked_me=Exists(Block.objects.filter(blocker_id=member.pk, blocked_id=viewer.pk)),
+            connected=Exists(connected),
+            i_blocked=Exists(Block.objects.filter(blocker_id=viewer_id, blocked_id=member_id)),
+            blocked_me=Exists(Block.objects.filter(blocker_id=member_id, blocked_id=viewer_id)),
             request_id=Subquery(pending.values("pk")[:1]),
             request_sender=Subquery(pending.values("sender_id")[:1]),
             request_message=Subquery(pending.values("message")[:1]),
@@ -72,8 +76,18 @@ def relationship(viewer, member) -> Relationship:
             "request_sender",
             "request_message",
         )
-        .first()
     )
+
+
+RELATIONSHIP = CompiledQuery(_relationship_row, "viewer", "member")
+
+
+def relationship(viewer, member) -> Relationship:
+    """One query, compiled once: connection, blocks either way and the open request between
+    the two."""
+    if viewer.pk == member.pk:
+        return Relationship("self")
+    row = RELATIONSHIP.fetchone(viewer.pk, member.pk)
     if row is None:
         return Relationship("none")
     if row["i_blocked"]:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -457,3 +458,16 @@ def rendered_pages(settings):
     """No shared copies of the pages members share: the test counts or inspects a rendered
     page (tests/test_shared_pages.py covers the copies)."""
     settings.SHARED_PAGE_SECONDS = 0
+
+
+@pytest.fixture
+def within_one_minute():
+    """Member pages and the home's blocks are kept per minute (config.page_cache): the test
+    starts as a minute does, so that two requests of one test never fall either side of one,
+    however slow the machine."""
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(start, tick=True):
+        yield

@@ -48,6 +48,15 @@ def test_a_value_that_would_be_frozen_is_refused(alice):
         CompiledQuery(joined_before_now, "user").fetchone(alice.pk)
 
 
+def test_a_builder_that_orders_its_ids_is_refused(alice, bob):
+    def lowest_first(first_id: int, second_id: int):
+        low, high = sorted((first_id, second_id))
+        return User.objects.filter(pk__gte=low, pk__lte=high).values("pk")
+
+    with pytest.raises(TypeError):
+        CompiledQuery(lowest_first, "first", "second").fetchone(alice.pk, bob.pk)
+
+
 def test_more_ids_than_sentinels_are_refused():
     with pytest.raises(ValueError):
         CompiledQuery(_pair, "a", "b", "c", "d")

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from groups.models import Group, Post
 
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
+
 BODY = "Parto dal portfolio e da tre clienti di prova."
 
 

@@ -4,11 +4,14 @@ what is theirs (a request decided, a connection made or removed). Another member
 and the directory are kept for the viewer the same way, the profile under both members'
 generations."""
 
+import pytest
 from django.urls import reverse
 
 from connections.models import Connection, ConnectionRequest
 from groups.models import Post
 from profiles.models import Block
+
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
 
 NETWORK = "/rete/"
 DIRECTORY = "/persone/"

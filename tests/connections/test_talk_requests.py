@@ -6,6 +6,8 @@ from django.test import Client
 
 from connections.models import Block, Conversation, Message, MessagingSettings, Participant
 
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

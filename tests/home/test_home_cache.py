@@ -1,6 +1,7 @@
 """The home's cached blocks (connections/home_cache.py): read once, then kept per member and
 language; what changes who may read what, or what the member did, shows at once."""
 
+import pytest
 from django.urls import reverse
 from django.utils import translation
 
@@ -8,6 +9,8 @@ from connections.models import ConnectionRequest, Suggestion
 from groups.models import JoinRequest, Post
 from profiles.models import Block
 from tests.events.conftest import make_event
+
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
 
 HOME = "/"
 

@@ -11,6 +11,8 @@ from connections.models import ConnectionRequest, Suggestion
 from groups.models import Event, Group, Membership, Post
 from profiles.models import Skill
 
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
+
 HOME = "/"
 
 

@@ -12,6 +12,8 @@ from connections.models import ConnectionRequest
 from groups.models import Post
 from profiles.models import Notification
 
+pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
+
 LIST = "/notifiche/"
 BADGE = "/notifiche/contatore/"
 MESSAGE = gettext_noop("%(user)s would like to connect with you.")

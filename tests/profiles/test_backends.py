@@ -8,7 +8,10 @@ from django.urls import reverse
 from profiles.backends import ModelBackend, user_by_id
 from profiles.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("within_one_minute"),  # kept pages: tests/conftest.py
+]
 
 
 def test_the_compiled_user_is_the_users_row(alice, bob):
