@@ -352,7 +352,9 @@ def note_writer(user_id: int, *, posting: bool = False) -> None:
 CLOCK_MARGIN = 1.0
 
 
-def _still_good(kept: tuple, current: tuple, wrote_at: float | None, now: float, things) -> bool:
+def _still_good(
+    kept: tuple, current: tuple, wrote_at: float | None, now: float, things, settle: float
+) -> bool:
     """Whether a shared copy may be served (see shared_for_members): everyone's generation
     as it was; for a page of things, their generations as they were, or the copy within its
     settle time and begun after the member's last write; for a list, begun after it."""
@@ -366,7 +368,7 @@ def _still_good(kept: tuple, current: tuple, wrote_at: float | None, now: float,
         return after_my_write
     if generations == current:
         return True
-    return after_my_write and now - began < settings.SHARED_PAGE_SETTLE_SECONDS
+    return after_my_write and now - began < settle
 
 
 def member_state(request: HttpRequest, name: str, load: Callable):
@@ -391,7 +393,7 @@ def member_state(request: HttpRequest, name: str, load: Callable):
     return states[name]
 
 
-def shared_for_members(reader: Callable, pages: Callable | None = None):
+def shared_for_members(reader: Callable, pages: Callable | None = None, *, settle: bool = True):
     """A page members share, kept once per kind of reader.
 
     reader(request, **kwargs) says what kind of reader the member is for this page (from
@@ -413,8 +415,9 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
     (a list across groups) is kept for SHARED_PAGE_SECONDS, and what others change may lag by
     that long. Either way a member sees what they wrote themselves at once: a copy whose
     rendering began before their last write (note_writer) is never theirs unless its
-    generations are current, and a list across groups never is. Members with messages to
-    show, htmx requests and anything but a GET run the view."""
+    generations are current, and a list across groups never is. A page whose state others
+    race for (an event's last seats) passes settle=False: it never settles. Members with
+    messages to show, htmx requests and anything but a GET run the view."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -445,7 +448,10 @@ def shared_for_members(reader: Callable, pages: Callable | None = None):
             current = tuple(found.get(generation, "0") for generation in generations)
             began = time.time()
             kept = found.get(key)
-            if kept is not None and _still_good(kept, current, found.get(wrote), began, things):
+            settle_seconds = settings.SHARED_PAGE_SETTLE_SECONDS if settle else 0
+            if kept is not None and _still_good(
+                kept, current, found.get(wrote), began, things, settle_seconds
+            ):
                 _, _, headers, content = kept
                 content = _fill_own_parts(request, content, kept_parts)
                 response = HttpResponse(_with_request_parts(request, content))

@@ -199,7 +199,8 @@ def _detail_context(request, seat, event, **extra) -> dict:
 
 @require_GET
 @cache_for_visitors
-@shared_for_members(event_reader, event_pages)
+# Members race for an event's last seats: its page never settles (config.page_cache).
+@shared_for_members(event_reader, event_pages, settle=False)
 def event_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     seat, event = get_event_for_reader(request, slug, pk)
     return render(request, "groups/event.html", _detail_context(request, seat, event))

@@ -320,3 +320,20 @@ def test_a_member_marked_present_gets_the_people_they_met_at_once(closed_group, 
     event.mark_attended([bob.pk])
 
     assert "people-met-link" in bob_client.get(event.get_absolute_url()).content.decode()
+
+
+def test_an_events_last_seat_taken_shows_at_once_to_others(closed_group, alice, bob, make_user):
+    event = make_event(closed_group, alice, capacity=1)
+    erin = make_user("erin@example.com", display_name="Erin")
+    closed_group.add_member(erin)
+    erin_client = client_for(erin)
+    going = re.compile(r'data-testid="rsvp-going"[^>]*>([^<]+)<')
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        before = erin_client.get(event.get_absolute_url()).content.decode()
+        event.rsvp(bob, "going")
+        after = erin_client.get(event.get_absolute_url()).content.decode()
+
+    # The page of something members race for never settles: the waitlist button at once.
+    assert going.search(before)[1] == "Partecipo"
+    assert going.search(after)[1] == "Mettiti in lista d'attesa"
