@@ -15,7 +15,7 @@ from config.compiled import CompiledQuery
 from groups.models import Comment, Event, Group, Membership, Post, ThreadWatch
 from groups.templatetags.post_urls import post_url
 from profiles import geo
-from profiles.models import Profile, Report
+from profiles.models import Profile, Report, User
 from profiles.models.accounts import block_between_exists
 
 # Candidates read per home: the newest open questions of the member's groups, unanswered
@@ -63,12 +63,15 @@ def question_picks(user) -> list[QuestionPick]:
     return questions_you_could_answer(user, QUESTIONS_SHOWN + QUESTIONS_SPARE)
 
 
+def _answers_by(user):
+    return Post.objects.answers().alive().filter(author=user)
+
+
 def still_unanswered(user, picks: list[QuestionPick]) -> list[QuestionPick]:
     """The first picks the member has not answered since they were read. One query."""
     answered = set(
-        Post.objects.answers()
-        .alive()
-        .filter(author=user, question_id__in=[pick.question.pk for pick in picks])
+        _answers_by(user)
+        .filter(question_id__in=[pick.question.pk for pick in picks])
         .values_list("question_id", flat=True)
     )
     return [pick for pick in picks if pick.question.pk not in answered][:QUESTIONS_SHOWN]
@@ -83,7 +86,7 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
     )
     skills = [skill.name for skill in profile.skills.all()] if profile else []
     offer_words = _words(profile.offers if profile else "") - OFFER_STOPWORDS
-    mine = Post.objects.filter(author=user, kind=Post.Kind.ANSWER, deleted_at__isnull=True)
+    mine = _answers_by(user)
     candidates = (
         Post.objects.questions()
         .alive()
@@ -141,54 +144,58 @@ class ThreadEvent:
     created_at: datetime
 
 
-def _my_threads(user_id: int):
+def _my_threads(user_id: int, groups):
     """The member's threads as a UNION (their questions, the threads they follow): each part
     starts from an index, where "author = me OR EXISTS(watch)" made PostgreSQL walk every
-    answer by date (262 ms on the large data set, 3 ms so)."""
+    answer by date (262 ms on the large data set, 3 ms so). And the groups they may read:
+    `groups`, or by default Group.objects.readable_by() for a member who is not staff (their
+    id alone: the query is compiled for any member)."""
     mine = Post.objects.questions().filter(author_id=user_id).values("pk")
     watched = ThreadWatch.objects.filter(user_id=user_id).values("question_id")
-    return mine, watched
-
-
-def _readable_by_member(user_id: int) -> Q:
-    """Group.objects.readable_by() for a member who is not staff, from their id alone."""
-    seat = Membership.objects.filter(group=OuterRef("pk"), user_id=user_id)
-    return Q(visibility=Group.Visibility.OPEN) | Q(Exists(seat))
-
-
-def _answers_on_my_threads(user_id: int, groups=None):
-    """groups: those the member may read, by default as a member who is not staff."""
-    mine, watched = _my_threads(user_id)
     if groups is None:
-        groups = Group.objects.filter(_readable_by_member(user_id))
+        groups = Group.objects.readable_by(User(pk=user_id))
+    return mine, watched, groups
+
+
+def _newest_by_others(rows, user_id: int, *fields, **columns):
+    """The first ACTIVITY_SHOWN rows by someone else than the member, with no block between
+    them, newest first, with their author's name columns (_author_name)."""
     return (
-        Post.objects.answers()
-        .alive()
-        .filter(question__in=mine.union(watched), group__in=groups)
-        .exclude(author_id=user_id)
+        rows.exclude(author_id=user_id)
         .exclude(block_between_exists(user_id, "author_id"))
         .order_by("-created_at", "-pk")
         .values(
             "pk",
             "created_at",
-            "question_id",
+            *fields,
             author_display_name=F("author__display_name"),
             author_email=F("author__email"),
-            thread_title=F("question__title"),
-            group_name=F("group__name"),
-            group_slug=F("group__slug"),
+            **columns,
         )[:ACTIVITY_SHOWN]
     )
 
 
+def _answers_on_my_threads(user_id: int, groups=None):
+    mine, watched, groups = _my_threads(user_id, groups)
+    answers = (
+        Post.objects.answers().alive().filter(question__in=mine.union(watched), group__in=groups)
+    )
+    return _newest_by_others(
+        answers,
+        user_id,
+        "question_id",
+        thread_title=F("question__title"),
+        group_name=F("group__name"),
+        group_slug=F("group__slug"),
+    )
+
+
 def _comments_on_my_threads(user_id: int, groups=None):
-    mine, watched = _my_threads(user_id)
-    if groups is None:
-        groups = Group.objects.filter(_readable_by_member(user_id))
+    mine, watched, groups = _my_threads(user_id, groups)
     thread_posts = (
         Post.objects.filter(question__in=mine.union(watched)).values("pk").union(mine, watched)
     )
-    return (
+    comments = (
         Comment.objects.filter(
             deleted_at__isnull=True,
             post__deleted_at__isnull=True,
@@ -196,20 +203,15 @@ def _comments_on_my_threads(user_id: int, groups=None):
         )
         .filter(post__in=thread_posts)
         .annotate(thread=Coalesce("post__question_id", "post_id"))
-        .exclude(author_id=user_id)
-        .exclude(block_between_exists(user_id, "author_id"))
-        .order_by("-created_at", "-pk")
-        .values(
-            "pk",
-            "created_at",
-            "post_id",
-            "thread",
-            thread_title=Subquery(Post.objects.filter(pk=OuterRef("thread")).values("title")[:1]),
-            author_display_name=F("author__display_name"),
-            author_email=F("author__email"),
-            group_name=F("post__group__name"),
-            group_slug=F("post__group__slug"),
-        )[:ACTIVITY_SHOWN]
+    )
+    return _newest_by_others(
+        comments,
+        user_id,
+        "post_id",
+        "thread",
+        thread_title=Subquery(Post.objects.filter(pk=OuterRef("thread")).values("title")[:1]),
+        group_name=F("post__group__name"),
+        group_slug=F("post__group__slug"),
     )
 
 
@@ -219,10 +221,10 @@ COMMENTS_ON_MY_THREADS = CompiledQuery(_comments_on_my_threads, "user")
 
 
 def _author_name(row: dict) -> str:
-    """User.name, from the row's author columns ("" for a deleted account)."""
+    """User.name from the row's author columns ("" for a deleted account)."""
     if row["author_email"] is None:
         return ""
-    return row["author_display_name"] or row["author_email"].split("@")[0]
+    return User.name_from(row["author_display_name"], row["author_email"])
 
 
 def activity_on_my_threads(user) -> list[ThreadEvent]:

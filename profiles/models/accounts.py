@@ -130,7 +130,12 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        return self.name_from(self.display_name, self.email)
+
+    @staticmethod
+    def name_from(display_name: str, email: str) -> str:
+        """The name shown for a member, from their row's columns (a .values() query's)."""
+        return display_name or email.split("@")[0]
 
     @property
     def is_suspended(self) -> bool:
