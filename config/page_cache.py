@@ -26,12 +26,14 @@ by @shared_for_members: see its doc. What is the member's own in them (the navig
 "you are a member" pill) is a hole, {% own %}, filled per request.
 """
 
+import contextlib
 import functools
 import hashlib
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -76,10 +78,28 @@ def page_generation(name: str) -> str:
     return f"gen:{name}"
 
 
+# The things whose pages the request renewed (forget_pages), while gathering_renewed_pages()
+# gathers them: a member's write is recorded against each (note_writer).
+_RENEWED: ContextVar[set[str] | None] = ContextVar("renewed_pages", default=None)
+
+
 def forget_pages(*names: str) -> None:
     """A new generation for the shared pages of each thing named (page_generation): their
     copies are rendered again at once."""
     new_generation([page_generation(name) for name in names])
+    renewed = _RENEWED.get()
+    if renewed is not None:
+        renewed.update(names)
+
+
+@contextlib.contextmanager
+def gathering_renewed_pages() -> Iterator[set[str]]:
+    """The set of the things whose pages what runs inside renews (forget_pages)."""
+    token = _RENEWED.set(set())
+    try:
+        yield _RENEWED.get()
+    finally:
+        _RENEWED.reset(token)
 
 
 def _member_key(user_id: int) -> str:
@@ -327,24 +347,27 @@ def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) 
     return content
 
 
-def _wrote_key(user_id: int) -> str:
-    return f"wrote:{user_id}"
+def _wrote_key(user_id: int, thing: str = "") -> str:
+    return f"wrote:{user_id}:{thing}" if thing else f"wrote:{user_id}"
 
 
-def note_writer(user_id: int, *, posting: bool = False) -> None:
+def note_writer(user_id: int, *, posting: bool = False, renewed: Iterable[str] = ()) -> None:
     """The member wrote something (any POST…): a new generation of their own pages (only of
     those that show their activity, when `posting`: a post, vote, comment or watch), and the
     time, after which a shared copy must have begun to be theirs (they read their own writes
-    at once: shared_for_members). The middleware calls it before the view and again after
-    its transaction committed."""
+    at once: shared_for_members): for any list across groups, and for the pages of the
+    things the write renewed (forget_pages; the middleware gathers them). The middleware
+    calls it before the view and again after its transaction committed."""
     if posting:
         forget_activity(user_id)
     else:
         forget_members(user_id)
     if settings.SHARED_PAGE_SECONDS:
+        now = time.time()
+        times = {_wrote_key(user_id): now} | {_wrote_key(user_id, name): now for name in renewed}
         # As long as any copy may be served without current generations: a list's lifetime,
         # which the settle time may not exceed (settings).
-        cache.set(_wrote_key(user_id), time.time(), settings.SHARED_PAGE_SECONDS + 2)
+        cache.set_many(times, settings.SHARED_PAGE_SECONDS + 2)
 
 
 # A copy is the member's only if its rendering began this long after their last write: the
@@ -357,7 +380,8 @@ def _still_good(
 ) -> bool:
     """Whether a shared copy may be served (see shared_for_members): everyone's generation
     as it was; for a page of things, their generations as they were, or the copy within its
-    settle time and begun after the member's last write; for a list, begun after it."""
+    settle time and begun after the member's last write to one of them (wrote_at); for a
+    list, begun after their last write of any kind."""
     if len(kept) != 4:  # kept by an earlier release
         return False
     generations, began = kept[0], kept[1]
@@ -414,8 +438,9 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
     once per settle time and kind of reader, not once per write. A page without generations
     (a list across groups) is kept for SHARED_PAGE_SECONDS, and what others change may lag by
     that long. Either way a member sees what they wrote themselves at once: a copy whose
-    rendering began before their last write (note_writer) is never theirs unless its
-    generations are current, and a list across groups never is. A page whose state others
+    rendering began before their last write to one of its things (note_writer: a write that
+    renewed that thing's pages) is never theirs unless its generations are current, and a
+    list across groups begun before any write of theirs never is. A page whose state others
     race for (an event's last seats) passes settle=False: it never settles. Members with
     messages to show, htmx requests and anything but a GET run the view."""
 
@@ -440,17 +465,19 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
                 )
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
             things = pages(**kwargs) if pages else ()
-            wrote = _wrote_key(request.user.pk)
+            user_id = request.user.pk
+            wrote = [_wrote_key(user_id, name) for name in things] or [_wrote_key(user_id)]
             parts = [own_key(request) for own_key in _OWN_KEYS.values()]
             generations = [EVERYONE, *map(page_generation, things)]
-            found = cache.get_many([*generations, wrote, key, *parts])
+            found = cache.get_many([*generations, *wrote, key, *parts])
+            wrote_at = max((found[name] for name in wrote if name in found), default=None)
             kept_parts = {part: found[part] for part in parts if part in found}
             current = tuple(found.get(generation, "0") for generation in generations)
             began = time.time()
             kept = found.get(key)
             settle_seconds = settings.SHARED_PAGE_SETTLE_SECONDS if settle else 0
             if kept is not None and _still_good(
-                kept, current, found.get(wrote), began, things, settle_seconds
+                kept, current, wrote_at, began, things, settle_seconds
             ):
                 _, _, headers, content = kept
                 content = _fill_own_parts(request, content, kept_parts)

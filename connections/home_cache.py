@@ -43,6 +43,7 @@ from config.page_cache import (
     forget_activity,
     forget_everyone,
     forget_members,
+    gathering_renewed_pages,
     generation_keys,
     note_writer,
 )
@@ -169,9 +170,10 @@ def forget_after_writes(get_response):
             writer = request.user.pk
             posting = _posting(request)
             note_writer(writer, posting=posting)
-        response = get_response(request)
+        with gathering_renewed_pages() as renewed:
+            response = get_response(request)
         if writer is not None:
-            note_writer(writer, posting=posting)
+            note_writer(writer, posting=posting, renewed=renewed)
         return response
 
     return middleware

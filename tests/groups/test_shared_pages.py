@@ -297,6 +297,33 @@ def test_a_member_who_wrote_gets_only_copies_begun_after_their_write(members, bo
     assert "Quanto costa un logo?" in bob_later.content.decode()
 
 
+def test_a_write_keeps_the_member_off_settled_copies_of_what_it_changed_only(
+    thread, alice, bob, carol
+):
+    other = Post.ask(thread.group, alice, title="Che tariffe chiedete?", body="Per un sito.")
+    bob_client, carol_client = client_for(bob), client_for(carol)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for question in (thread, other):  # copies of both threads, from before bob's answer
+            carol_client.get(thread_url(question))
+        other.answer(alice, body="Dipende dalle pagine.")  # others move the other thread on
+        response = bob_client.post(
+            reverse("groups:answer", args=[thread.group.slug, thread.pk]),
+            {"body": "Ho iniziato con due clienti."},
+        )
+        assert response.status_code == 302
+        this_thread = bob_client.get(thread_url(thread))
+        other_thread = bob_client.get(thread_url(other))
+
+    rendered = [
+        [template.name for template in page.templates] for page in (this_thread, other_thread)
+    ]
+    assert "groups/thread.html" in rendered[0]  # the page bob's answer changed: rendered for him
+    assert "Ho iniziato con due clienti." in this_thread.content.decode()
+    assert "groups/thread.html" not in rendered[1]  # another thread's settled copy is his
+    assert "Dipende dalle pagine." not in other_thread.content.decode()
+
+
 def test_a_mark_written_in_a_post_stays_text(members, alice, bob, carol):
     question = Post.ask(members, alice, title="<!--own:nav:-->?", body="Prova <!--own:nav:-->")
     client_for(bob).get(thread_url(question))
