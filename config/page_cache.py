@@ -42,15 +42,19 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.module_loading import import_string
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 EVERYONE = "home-gen"  # the name predates this module: the home's blocks read it too
 CSRF_PLACEHOLDER = "gildapagecsrf00000000000000000000000000000000000000000000000000000"
 NONCE_PLACEHOLDER = "gildapagenonce000000000000"
+# Where base.html shows the messages waiting for the request ({% messages_here %}), in a page
+# rendered to be kept: filled per request, so a page with a message is served from the cache.
+MESSAGES_PLACEHOLDER = "<!--gilda:messages-->"
 # A masked CSRF token, as Django renders it: 64 letters and digits.
 MASKED_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
@@ -178,7 +182,30 @@ def _with_placeholders(request: HttpRequest, content: bytes) -> bytes:
     return content
 
 
+def messages_html(request: HttpRequest) -> str:
+    """{% messages_here %}'s output: the messages waiting for the request (reading them marks
+    them shown), or, while a page is rendered to be kept, their place."""
+    if getattr(request, "_keeping", False):
+        return mark_safe(MESSAGES_PLACEHOLDER)  # noqa: S308  # a constant
+    waiting = messages.get_messages(request)
+    if not waiting:
+        return ""
+    return render_to_string("messages.html", {"messages": waiting}, request=request)
+
+
+@contextlib.contextmanager
+def _keeping(request: HttpRequest) -> Iterator[None]:
+    """While a page is rendered to be kept: the request's own parts are left as placeholders."""
+    request._keeping = True
+    try:
+        yield
+    finally:
+        request._keeping = False
+
+
 def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
+    if MESSAGES_PLACEHOLDER.encode() in content:
+        content = content.replace(MESSAGES_PLACEHOLDER.encode(), messages_html(request).encode())
     if CSRF_PLACEHOLDER.encode() in content:
         content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
     if NONCE_PLACEHOLDER.encode() in content:
@@ -201,10 +228,13 @@ def kept_page(
         for name, value in headers:
             response[name] = value
         return response
-    response = render()
+    with _keeping(request):
+        response = render()
     if _keepable(request, response):
         content = _with_placeholders(request, response.content)
         cache.set(key, (current, list(response.headers.items()), content), seconds)
+    if not response.streaming:
+        response.content = _with_request_parts(request, response.content)
     return response
 
 
@@ -234,12 +264,12 @@ def kept_for_member(view=None, *, only_if=None, also=None, standing=False):
     new at once when they do anything through the site (connections.home_cache's middleware)
     and when others change what is theirs; what others do otherwise may lag by that minute.
     A page that also shows another member's own things (their profile) names them:
-    also(request, **kwargs) returns their pks, and their generations count too. An htmx
-    request, a page with a message to show and anything but a GET run the view, and so does
-    any request only_if(request, **kwargs) refuses. A page that shows none of the member's
-    posts, votes, comments or notifications (but for the badges in its key) is kept under
-    their standing generation instead (generation_keys): standing=True, or
-    standing(request, **kwargs) for a view that serves both kinds.
+    also(request, **kwargs) returns their pks, and their generations count too. Messages to
+    show are filled into the kept page ({% messages_here %}). An htmx request and anything
+    but a GET run the view, and so does any request only_if(request, **kwargs) refuses. A
+    page that shows none of the member's posts, votes, comments or notifications (but for the
+    badges in its key) is kept under their standing generation instead (generation_keys):
+    standing=True, or standing(request, **kwargs) for a view that serves both kinds.
     """
     if view is None:
         return functools.partial(kept_for_member, only_if=only_if, also=also, standing=standing)
@@ -272,7 +302,6 @@ def keep_for_member(
         or request.method != "GET"
         or request.htmx
         or not user.is_authenticated
-        or messages.get_messages(request)
     ):
         return render()
     vary = import_string(settings.MEMBER_PAGE_VARY)(request)
@@ -442,7 +471,8 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
     renewed that thing's pages) is never theirs unless its generations are current, and a
     list across groups begun before any write of theirs never is. A page whose state others
     race for (an event's last seats) passes settle=False: it never settles. Members with
-    messages to show, htmx requests and anything but a GET run the view."""
+    messages to show get the copy with their messages in it ({% messages_here %}); htmx
+    requests and anything but a GET run the view."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -452,7 +482,6 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
                 or request.method != "GET"
                 or request.htmx
                 or not request.user.is_authenticated
-                or messages.get_messages(request)
             ):
                 return view(request, *args, **kwargs)
             kind = reader(request, **kwargs)
@@ -487,7 +516,8 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
                 return response
             request._shared_render = True
             try:
-                response = view(request, *args, **kwargs)
+                with _keeping(request):
+                    response = view(request, *args, **kwargs)
             finally:
                 request._shared_render = False
             if _keepable(request, response):

@@ -324,6 +324,35 @@ def test_a_write_keeps_the_member_off_settled_copies_of_what_it_changed_only(
     assert "Dipende dalle pagine." not in other_thread.content.decode()
 
 
+def test_a_message_is_filled_into_kept_pages_for_its_member_alone(thread, alice, bob, carol):
+    other = Post.ask(thread.group, alice, title="Che tariffe chiedete?", body="Per un sito.")
+    bob_client, carol_client = client_for(bob), client_for(carol)
+    network = reverse("connections:network")
+    carol_client.get(thread_url(other))  # a shared copy of the other thread
+    bob_client.get(network)  # bob's own network page, kept
+
+    response = bob_client.post(
+        reverse("groups:answer", args=[thread.group.slug, thread.pk]),
+        {"body": "Ho iniziato con due clienti."},
+    )
+    assert response.status_code == 302
+    with_message = bob_client.get(thread_url(other))
+    carols = carol_client.get(thread_url(other))
+    bob_client.post(
+        reverse("groups:answer", args=[thread.group.slug, thread.pk]), {"body": "E poi tre."}
+    )
+    network_with_message = bob_client.get(network)
+    again = bob_client.get(thread_url(other))
+
+    message = 'class="message message-success"'
+    assert "groups/thread.html" not in [t.name for t in with_message.templates]  # the copy…
+    assert with_message.content.decode().count(message) == 1  # …with bob's message in it
+    assert message not in carols.content.decode()  # never in anyone else's
+    assert "connections/network.html" not in [t.name for t in network_with_message.templates]
+    assert network_with_message.content.decode().count(message) == 1
+    assert message not in again.content.decode()  # shown once
+
+
 def test_a_mark_written_in_a_post_stays_text(members, alice, bob, carol):
     question = Post.ask(members, alice, title="<!--own:nav:-->?", body="Prova <!--own:nav:-->")
     client_for(bob).get(thread_url(question))
