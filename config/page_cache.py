@@ -196,11 +196,12 @@ def messages_html(request: HttpRequest) -> str:
 @contextlib.contextmanager
 def _keeping(request: HttpRequest) -> Iterator[None]:
     """While a page is rendered to be kept: the request's own parts are left as placeholders."""
+    before = getattr(request, "_keeping", False)
     request._keeping = True
     try:
         yield
     finally:
-        request._keeping = False
+        request._keeping = before
 
 
 def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
