@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import refuse_unless_bench_database
+from bench import refuse_unless_bench_database, vacuum_analyze
 from bench.pages import PROD_ENV, ROOT, load, start_gunicorn
 
 RESULTS = ROOT / "bench" / "results"
@@ -170,6 +170,7 @@ def main(argv: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="gilda-bench-load-"))
     plan_file, acks_file = work / "plan.json", work / "acks.json"
     plan_file.write_text(json.dumps(build_plan(args.users)))
+    vacuum_analyze()  # after the plan's writes, as production's autovacuum would
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop gunicorn and the worker
     # The members' write limits would refuse the simulated members' writes (429): the load

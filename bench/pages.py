@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench import refuse_unless_bench_database
+from bench import refuse_unless_bench_database, vacuum_analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -241,6 +241,7 @@ def main(argv: list[str]) -> None:
         pages = [page for page in pages if page[0] in wanted]
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    vacuum_analyze()
     logged = Client()
     logged.force_login(viewer, backend="profiles.backends.ModelBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={logged.cookies[settings.SESSION_COOKIE_NAME].value}"
