@@ -342,12 +342,19 @@ def own_part(name: str, *, kept_under: Callable[[HttpRequest], str] | None = Non
     return register
 
 
+def rendering_shared_copy(request: HttpRequest) -> bool:
+    """Whether the view renders a copy members of one kind share (shared_for_members): the
+    reader's own parts are holes, and what only a reader of another kind has (their votes,
+    a block, a watch) needs no query."""
+    return getattr(request, "_shared_render", False)
+
+
 def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
     """{% own %}'s output: the part itself, or while a shared copy renders, its hole."""
     arg = str(arg)
     if not OWN_ARG.fullmatch(arg):
         raise ValueError(f"{{% own %}} takes an argument of letters, digits, - and _: {arg!r}")
-    if getattr(request, "_shared_render", False):
+    if rendering_shared_copy(request):
         return format_html("<!--own:{}:{}-->", name, arg)
     # The parts build their HTML with format_html, escape or a template (safe strings); any
     # other string is escaped.

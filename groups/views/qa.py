@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from config.markdown import render_markdown
-from config.page_cache import cache_for_visitors, shared_for_members
+from config.page_cache import cache_for_visitors, rendering_shared_copy, shared_for_members
 from groups.forms import CommentForm, PostBodyForm, QuestionForm, VoteForm
 from groups.fragments import prefetch_fragments, prefetch_rows
 from groups.models import (
@@ -205,7 +205,9 @@ def _thread_context(request, seat, question, *, answer_form=None, failed=None):
     ):
         by_pk[comment.post_id].comment_list.append(comment)
     watching = False
-    if request.user.is_authenticated:
+    # A shared copy's readers have no block, and no vote or watch in the thread
+    # (groups.shared.thread_reader): nothing of theirs to read.
+    if request.user.is_authenticated and not rendering_shared_copy(request):
         # Posts and comments by a member with a block either way are folded, not hidden: the
         # thread keeps its shape and the reader may still open them.
         blocked = blocked_ids(request.user.pk)

@@ -68,6 +68,19 @@ def test_a_second_member_gets_the_copy_with_their_own_navigation(
     assert second.context is None  # served from the copy
 
 
+def test_a_shared_copy_reads_nothing_of_its_first_reader(thread, bob, django_assert_num_queries):
+    bob_client = client_for(bob)
+    bob_client.get(reverse("groups:list"))  # bob's reader state, read once and kept
+    # user, group, bob's seat, question, answer count, page of answers with authors, comments
+    # with authors, badges: not bob's blocks, votes or watch (a shared copy's reader has none)
+    with django_assert_num_queries(8):
+        response = bob_client.get(thread_url(thread))
+
+    assert response.status_code == 200
+    assert BODY in response.content.decode()
+    assert "groups/thread.html" in [template.name for template in response.templates]
+
+
 def test_the_copy_carries_each_members_own_working_csrf_token(thread, bob, carol):
     client_for(bob).get(thread_url(thread))
     strict = Client(enforce_csrf_checks=True)
