@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -105,6 +106,20 @@ def build_plan(users: int) -> dict:
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf": CSRF_SECRET,
     }
+
+
+def vacuum_every_minute(stop: threading.Event) -> None:
+    """What production's autovacuum does meanwhile, which this machine's PostgreSQL doesn't
+    (bench.vacuum_analyze): the test rewrites members' suggestions and adds notifications,
+    requests and posts all along. Every minute, autovacuum's default naptime; its CPU counts
+    against the run, as autovacuum's would."""
+    from django.db import connection
+
+    try:
+        while not stop.wait(60):
+            vacuum_analyze()
+    finally:
+        connection.close()
 
 
 def lost_writes(acks: list[dict]) -> list[dict]:
@@ -196,6 +211,9 @@ def main(argv: list[str]) -> None:
         load(PORT, path, cookie, args.workers * args.threads, 1.0)
     seconds = int(args.minutes * 60)
     began = time.time()
+    vacuuming = threading.Event()
+    vacuum = threading.Thread(target=vacuum_every_minute, args=(vacuuming,), daemon=True)
+    vacuum.start()
     try:
         locust = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
@@ -208,6 +226,8 @@ def main(argv: list[str]) -> None:
             capture_output=True, text=True, check=False, timeout=seconds + 120,
         )  # fmt: skip
     finally:
+        vacuuming.set()
+        vacuum.join(timeout=60)
         for process in (gunicorn, worker):
             process.terminate()
             try:
