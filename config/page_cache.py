@@ -195,7 +195,7 @@ def messages_html(request: HttpRequest) -> str:
 
 @contextlib.contextmanager
 def _keeping(request: HttpRequest) -> Iterator[None]:
-    """While a page is rendered to be kept: the request's own parts are left as placeholders."""
+    """While a page is rendered to be kept: the request's messages are left as a placeholder."""
     before = getattr(request, "_keeping", False)
     request._keeping = True
     try:
