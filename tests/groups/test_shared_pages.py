@@ -36,8 +36,25 @@ def thread(members, alice):
     return question
 
 
+@pytest.fixture
+def other_thread(thread, alice):
+    return Post.ask(thread.group, alice, title="Che tariffe chiedete?", body="Per un sito.")
+
+
 def thread_url(question) -> str:
     return reverse("groups:thread", args=[question.group.slug, question.pk])
+
+
+def post_answer(client, question, body: str) -> None:
+    response = client.post(
+        reverse("groups:answer", args=[question.group.slug, question.pk]), {"body": body}
+    )
+    assert response.status_code == 302
+
+
+def rendered_thread(response) -> bool:
+    """Whether the view rendered the thread's template (not a kept copy)."""
+    return "groups/thread.html" in [template.name for template in response.templates]
 
 
 def client_for(user) -> Client:
@@ -78,7 +95,7 @@ def test_a_shared_copy_reads_nothing_of_its_first_reader(thread, bob, django_ass
 
     assert response.status_code == 200
     assert BODY in response.content.decode()
-    assert "groups/thread.html" in [template.name for template in response.templates]
+    assert rendered_thread(response)
 
 
 def test_the_copy_carries_each_members_own_working_csrf_token(thread, bob, carol):
@@ -311,54 +328,39 @@ def test_a_member_who_wrote_gets_only_copies_begun_after_their_write(members, bo
 
 
 def test_a_write_keeps_the_member_off_settled_copies_of_what_it_changed_only(
-    thread, alice, bob, carol
+    thread, other_thread, alice, bob, carol
 ):
-    other = Post.ask(thread.group, alice, title="Che tariffe chiedete?", body="Per un sito.")
     bob_client, carol_client = client_for(bob), client_for(carol)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        for question in (thread, other):  # copies of both threads, from before bob's answer
+        for question in (thread, other_thread):  # copies of both, from before bob's answer
             carol_client.get(thread_url(question))
-        other.answer(alice, body="Dipende dalle pagine.")  # others move the other thread on
-        response = bob_client.post(
-            reverse("groups:answer", args=[thread.group.slug, thread.pk]),
-            {"body": "Ho iniziato con due clienti."},
-        )
-        assert response.status_code == 302
-        this_thread = bob_client.get(thread_url(thread))
-        other_thread = bob_client.get(thread_url(other))
+        other_thread.answer(alice, body="Dipende dalle pagine.")  # others move it on
+        post_answer(bob_client, thread, "Ho iniziato con due clienti.")
+        this_page = bob_client.get(thread_url(thread))
+        other_page = bob_client.get(thread_url(other_thread))
 
-    rendered = [
-        [template.name for template in page.templates] for page in (this_thread, other_thread)
-    ]
-    assert "groups/thread.html" in rendered[0]  # the page bob's answer changed: rendered for him
-    assert "Ho iniziato con due clienti." in this_thread.content.decode()
-    assert "groups/thread.html" not in rendered[1]  # another thread's settled copy is his
-    assert "Dipende dalle pagine." not in other_thread.content.decode()
+    assert rendered_thread(this_page)  # the page bob's answer changed: rendered for him
+    assert "Ho iniziato con due clienti." in this_page.content.decode()
+    assert not rendered_thread(other_page)  # another thread's settled copy is his
+    assert "Dipende dalle pagine." not in other_page.content.decode()
 
 
-def test_a_message_is_filled_into_kept_pages_for_its_member_alone(thread, alice, bob, carol):
-    other = Post.ask(thread.group, alice, title="Che tariffe chiedete?", body="Per un sito.")
+def test_a_message_is_filled_into_kept_pages_for_its_member_alone(thread, other_thread, bob, carol):
     bob_client, carol_client = client_for(bob), client_for(carol)
     network = reverse("connections:network")
-    carol_client.get(thread_url(other))  # a shared copy of the other thread
+    carol_client.get(thread_url(other_thread))  # a shared copy of the other thread
     bob_client.get(network)  # bob's own network page, kept
 
-    response = bob_client.post(
-        reverse("groups:answer", args=[thread.group.slug, thread.pk]),
-        {"body": "Ho iniziato con due clienti."},
-    )
-    assert response.status_code == 302
-    with_message = bob_client.get(thread_url(other))
-    carols = carol_client.get(thread_url(other))
-    bob_client.post(
-        reverse("groups:answer", args=[thread.group.slug, thread.pk]), {"body": "E poi tre."}
-    )
+    post_answer(bob_client, thread, "Ho iniziato con due clienti.")
+    with_message = bob_client.get(thread_url(other_thread))
+    carols = carol_client.get(thread_url(other_thread))
+    post_answer(bob_client, thread, "E poi tre.")
     network_with_message = bob_client.get(network)
-    again = bob_client.get(thread_url(other))
+    again = bob_client.get(thread_url(other_thread))
 
     message = 'class="message message-success"'
-    assert "groups/thread.html" not in [t.name for t in with_message.templates]  # the copy…
+    assert not rendered_thread(with_message)  # the copy…
     assert with_message.content.decode().count(message) == 1  # …with bob's message in it
     assert message not in carols.content.decode()  # never in anyone else's
     assert "connections/network.html" not in [t.name for t in network_with_message.templates]
