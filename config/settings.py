@@ -375,6 +375,10 @@ CONNECTIONS_REPEAT_COOLDOWN_DAYS = env_int("CONNECTIONS_REPEAT_COOLDOWN_DAYS", 7
 # People you may know: rows stored per member (20 are shown: the spare ones refill the list at
 # once after a dismissal or a request, before the worker recomputes it).
 CONNECTIONS_SUGGESTIONS_PER_USER = env_int("CONNECTIONS_SUGGESTIONS_PER_USER", 30)
+# Seconds a worker waits before refreshing the lists a change marked stale: the marks of that
+# while are refreshed together, in one reading of the graph around them (README, "Freshness").
+# Tests run it at once (0); a worker that runs tasks eagerly never waits.
+SUGGESTIONS_REFRESH_DELAY = env_int("SUGGESTIONS_REFRESH_DELAY", 0 if GILDA_ENV == "test" else 5)
 
 # Trust and safety (README, "Trust and safety").
 # Accounts younger than this count as new: their reports weigh half, their limits are stricter.

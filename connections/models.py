@@ -582,8 +582,13 @@ def mark_stale(*user_ids: int) -> None:
         unique_fields=["user"],
         update_fields=["marked_at", "claimed_by"],
     )
-    # One pending wake-up is enough: the marks themselves are the work list.
-    OutboxTask.enqueue("connections.tasks.refresh_stale_suggestions", key="suggestions-refresh")
+    # One pending wake-up is enough: the marks themselves are the work list, and those of the
+    # next SUGGESTIONS_REFRESH_DELAY seconds join this one's.
+    OutboxTask.enqueue(
+        "connections.tasks.refresh_stale_suggestions",
+        key="suggestions-refresh",
+        delay=settings.SUGGESTIONS_REFRESH_DELAY,
+    )
 
 
 def mark_candidate_changed(user_id: int, group_id: int | None = None) -> None:

@@ -7,6 +7,7 @@ instead of being lost."""
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from connections import digests, suggestions
 from connections.models import StaleSuggestions, connected_ids, mark_stale
@@ -43,9 +44,11 @@ def refresh_stale_suggestions(batch: int = StaleSuggestions.REFRESH_BATCH) -> in
     token, user_ids = StaleSuggestions.claim(batch)
     if not user_ids:
         return 0
-    # Wake another worker before computing, so the batches of a big burst run side by side.
+    # Wake another worker before computing, so the batches of a big burst run side by side; a
+    # few marks left over wait, as new ones do, for the marks that follow them.
     if StaleSuggestions.objects.claimable().exists():
-        OutboxTask.enqueue(REFRESH_TASK, key=refresh_key())
+        delay = 0 if len(user_ids) >= batch else settings.SUGGESTIONS_REFRESH_DELAY
+        OutboxTask.enqueue(REFRESH_TASK, key=refresh_key(), delay=delay)
     suggestions.refresh_for(user_ids, finish_claim=token)
     return len(user_ids)
 

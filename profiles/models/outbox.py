@@ -114,12 +114,19 @@ class OutboxTask(models.Model):
         return f"{self.name}{tuple(self.args)!r} [{self.state}]"
 
     @classmethod
-    def enqueue(cls, name: str, *args, key: str = "") -> "OutboxTask | None":
+    def enqueue(cls, name: str, *args, key: str = "", delay: float = 0) -> "OutboxTask | None":
         """Record the intent in the caller's transaction and publish it after commit.
 
         With a `key`, a second intent while one with the same key is still pending is
-        dropped (the pending one will do the same work) and None is returned."""
+        dropped (the pending one will do the same work) and None is returned. With a `delay`
+        (seconds), the intent runs no sooner: with a key, what asks for the same work
+        meanwhile joins it. Where tasks run eagerly (no broker to hold them), it runs at once.
+        """
+        from celery import current_app
+
         intent = cls(name=name, args=list(args), key=key)
+        if delay and not current_app.conf.task_always_eager:
+            intent.next_attempt_at = timezone.now() + timedelta(seconds=delay)
         if key:
             try:
                 with transaction.atomic():
@@ -136,8 +143,11 @@ class OutboxTask(models.Model):
         from profiles.tasks import run_outbox_task
 
         try:
-            OutboxTask.objects.filter(pk=self.pk).update(published_at=timezone.now())
-            if run_outbox_task.apply_async((self.pk,)) is None:
+            now = timezone.now()
+            OutboxTask.objects.filter(pk=self.pk).update(published_at=now)
+            # Not before it is due: a claim before then would refuse it.
+            countdown = max((self.next_attempt_at - now).total_seconds(), 0) or None
+            if run_outbox_task.apply_async((self.pk,), countdown=countdown) is None:
                 OutboxTask.objects.filter(pk=self.pk, state=self.State.PENDING).update(
                     published_at=None
                 )

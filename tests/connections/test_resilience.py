@@ -3,11 +3,20 @@ database with their outbox intent, and the sweeps catch up once a broker is back
 a real closed port. Tasks that start later tasks (the refresh's next batch, the nightly fan-out)
 record them in the outbox too, so nothing they start is lost."""
 
+from datetime import timedelta
 from pathlib import Path
+
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from connections import suggestions
-from connections.models import Connection, ConnectionRequest, StaleSuggestions, Suggestion
+from connections.models import (
+    Connection,
+    ConnectionRequest,
+    StaleSuggestions,
+    Suggestion,
+    mark_stale,
+)
 from connections.tasks import (
     recompute_all_suggestions,
     refresh_stale_suggestions,
@@ -125,5 +134,44 @@ def test_no_app_code_publishes_a_task_except_through_the_outbox():
                     offenders.append(f"{source.relative_to(ROOT)}: {line.strip()}")
     assert sorted(offenders) == [
         "config/celery.py: return super().apply_async(args, kwargs, **options)",
-        "profiles/models/outbox.py: if run_outbox_task.apply_async((self.pk,)) is None:",
+        "profiles/models/outbox.py: "
+        "if run_outbox_task.apply_async((self.pk,), countdown=countdown) is None:",
     ]
+
+
+def test_a_refresh_waits_for_the_marks_that_follow_and_takes_them_along(
+    alice, bob, carol, dead_broker, settings
+):
+    settings.SUGGESTIONS_REFRESH_DELAY = 5
+    Connection.connect(alice, bob)
+    Connection.connect(carol, bob)
+    StaleSuggestions.objects.all().delete()
+    OutboxTask.objects.all().delete()
+    before = timezone.now()
+
+    mark_stale(alice.pk)
+    mark_stale(carol.pk)  # within the delay: the first wake-up will take it along
+
+    wake_up = OutboxTask.objects.get()
+    assert wake_up.name == "connections.tasks.refresh_stale_suggestions"
+    assert wake_up.next_attempt_at >= before + timedelta(seconds=5)
+    assert OutboxTask.claim(wake_up.pk) is None  # not due yet: a worker refuses it
+    assert not OutboxTask.objects.due_for_publishing(unpublished_after=0).exists()
+
+    OutboxTask.objects.filter(pk=wake_up.pk).update(next_attempt_at=timezone.now())
+    OutboxTask.claim(wake_up.pk).run()
+    assert not StaleSuggestions.objects.exists()  # both lists, in the one run
+    assert list(alice.suggestions.values_list("candidate_id", flat=True)) == [carol.pk]
+    assert list(carol.suggestions.values_list("candidate_id", flat=True)) == [alice.pk]
+
+
+def test_a_refresh_runs_at_once_where_tasks_run_eagerly(
+    alice, bob, carol, settings, django_capture_on_commit_callbacks
+):
+    settings.SUGGESTIONS_REFRESH_DELAY = 5
+    with django_capture_on_commit_callbacks(execute=True):
+        Connection.connect(alice, bob)
+        Connection.connect(carol, bob)  # marks both, and the eager worker refreshes them
+
+    assert not StaleSuggestions.objects.exists()
+    assert list(alice.suggestions.values_list("candidate_id", flat=True)) == [carol.pk]

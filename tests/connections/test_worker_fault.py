@@ -94,3 +94,27 @@ def test_sigkill_mid_recompute_is_redelivered_and_rewrites_identical_rows(worker
     # The one message ran twice: killed, then redelivered.
     assert text.count("Task handler raised error: WorkerLostError") == 1
     assert text.count("succeeded") == 1
+
+
+def test_a_real_worker_refreshes_the_marks_of_the_delay_together(worker, settings):
+    from connections.models import StaleSuggestions, mark_stale
+    from profiles.models import OutboxTask
+
+    settings.SUGGESTIONS_REFRESH_DELAY = 2
+    users = User.objects.bulk_create([User(email=f"d{i}@example.com") for i in range(4)])
+    a, b, c, d = (user.pk for user in users)
+    Connection.objects.bulk_create(
+        [Connection(user_low_id=a, user_high_id=b), Connection(user_low_id=b, user_high_id=c)]
+    )
+    OutboxTask.objects.all().delete()
+
+    mark_stale(a)
+    time.sleep(0.5)
+    mark_stale(c, d)  # while the first wake-up waits: it takes these along
+
+    wait_for(lambda: not StaleSuggestions.objects.exists(), 30, "the refresh")
+    wake_up = OutboxTask.objects.get()  # one intent did it all
+    assert wake_up.state == OutboxTask.State.DONE
+    assert wake_up.finished_at >= wake_up.next_attempt_at  # not run before it was due
+    assert (wake_up.next_attempt_at - wake_up.created_at).total_seconds() >= 2
+    assert set(Suggestion.objects.values_list("user_id", "candidate_id")) == {(a, c), (c, a)}
