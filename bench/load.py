@@ -108,6 +108,18 @@ def build_plan(users: int) -> dict:
     }
 
 
+def settle_leftovers() -> None:
+    """What an earlier run left for its worker, done before this run: the suggestion lists it
+    marked stale are refreshed here, and its intents still pending are published again (their
+    messages may have gone with that run's broker queue), so that no pending wake-up of an
+    earlier run holds back this run's (one pending intent per key)."""
+    from connections.tasks import refresh_stale_suggestions
+    from profiles.models import OutboxTask
+
+    refresh_stale_suggestions(batch=1_000_000)
+    OutboxTask.objects.filter(state=OutboxTask.State.PENDING).update(published_at=None)
+
+
 def vacuum_every_minute(stop: threading.Event) -> None:
     """What production's autovacuum does meanwhile, which this machine's PostgreSQL doesn't
     (bench.vacuum_analyze): the test rewrites members' suggestions and adds notifications,
@@ -185,6 +197,7 @@ def main(argv: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="gilda-bench-load-"))
     plan_file, acks_file = work / "plan.json", work / "acks.json"
     plan_file.write_text(json.dumps(build_plan(args.users)))
+    settle_leftovers()
     vacuum_analyze()  # after the plan's writes, as production's autovacuum would
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop gunicorn and the worker
@@ -201,6 +214,9 @@ def main(argv: list[str]) -> None:
         cwd=ROOT, env=env, stdout=(work / "worker.log").open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     gunicorn = start_gunicorn("config.wsgi", PORT, args, env, work / "gunicorn.log")
+    from profiles.tasks import sweep_outbox
+
+    sweep_outbox(unpublished_after=0)  # the intents settle_leftovers() left to publish
     # Warm every worker (imports, the gazetteer, template compilation) before the clock runs.
     plan = json.loads(plan_file.read_text())
     cookie = f"{plan['session_cookie']}={plan['members'][0]['session']}"
