@@ -215,27 +215,43 @@ def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
 
 
 def kept_page(
-    request: HttpRequest, key: str, generations: list[str], seconds: int, render: Callable
+    request: HttpRequest,
+    key: str,
+    generations: list[str],
+    seconds: int,
+    render: Callable,
+    *,
+    own_holes: bool = False,
 ) -> HttpResponse:
     """The response kept under `key` while every one of `generations` is what it was when the
     page was kept (one cache round trip), with this request's CSRF token and nonce put back;
-    otherwise render(), kept for `seconds` if it is a plain 200 that set no cookie."""
-    found = cache.get_many([*generations, key])
+    otherwise render(), kept for `seconds` if it is a plain 200 that set no cookie. With
+    own_holes, the page is kept with holes where the member's own parts go ({% own %}: the
+    navigation and its badges), filled per request, the kept parts read in the same round
+    trip."""
+    parts = [own_key(request) for own_key in _OWN_KEYS.values()] if own_holes else []
+    found = cache.get_many([*generations, key, *parts])
+    kept_parts = {part: found[part] for part in parts if part in found}
     current = tuple(found.get(generation, "0") for generation in generations)
     kept = found.get(key)
     if kept is not None and kept[0] == current:
         _, headers, content = kept
+        if own_holes:
+            content = _fill_own_parts(request, content, kept_parts)
         response = HttpResponse(_with_request_parts(request, content))
         for name, value in headers:
             response[name] = value
         return response
-    with _keeping(request):
+    with _keeping(request), _leaving_own_holes(request, own_holes):
         response = render()
     if _keepable(request, response):
         content = _with_placeholders(request, response.content)
         cache.set(key, (current, list(response.headers.items()), content), seconds)
     if not response.streaming:
-        response.content = _with_request_parts(request, response.content)
+        content = response.content
+        if own_holes:
+            content = _fill_own_parts(request, content, kept_parts)
+        response.content = _with_request_parts(request, content)
     return response
 
 
@@ -258,7 +274,7 @@ def cache_for_visitors(view):
     return wrapped
 
 
-def kept_for_member(view=None, *, only_if=None, also=None, standing=False):
+def kept_for_member(view=None, *, only_if=None, also=None, standing=False, badges=True):
     """A member's own page (their home, network, own profile, notifications…) kept whole for
     them: under everyone's and their generation, settings.MEMBER_PAGE_VARY(request) (the
     navigation badges) and the minute, for MEMBER_PAGE_SECONDS at most. Their generation is
@@ -270,10 +286,15 @@ def kept_for_member(view=None, *, only_if=None, also=None, standing=False):
     but a GET run the view, and so does any request only_if(request, **kwargs) refuses. A
     page that shows none of the member's posts, votes, comments or notifications (but for the
     badges in its key) is kept under their standing generation instead (generation_keys):
-    standing=True, or standing(request, **kwargs) for a view that serves both kinds.
+    standing=True, or standing(request, **kwargs) for a view that serves both kinds. A page
+    that shows the badges only in its navigation passes badges=False: it is kept whatever
+    they are, with its navigation a hole filled per request ({% own "nav" %}), so a new
+    notification does not render it again.
     """
     if view is None:
-        return functools.partial(kept_for_member, only_if=only_if, also=also, standing=standing)
+        return functools.partial(
+            kept_for_member, only_if=only_if, also=also, standing=standing, badges=badges
+        )
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -286,13 +307,14 @@ def kept_for_member(view=None, *, only_if=None, also=None, standing=False):
             lambda: view(request, *args, **kwargs),
             also=[_member_key(pk) for pk in others if pk != request.user.pk],
             standing=calm,
+            badges=badges,
         )
 
     return wrapped
 
 
 def keep_for_member(
-    request: HttpRequest, render: Callable, *parts, also=(), standing=False
+    request: HttpRequest, render: Callable, *parts, also=(), standing=False, badges=True
 ) -> HttpResponse:
     """kept_for_member's work, for a view that checks access first: the response kept for
     this member (with `parts` in its key, and under the generations `also` names besides
@@ -305,10 +327,12 @@ def keep_for_member(
         or not user.is_authenticated
     ):
         return render()
-    vary = import_string(settings.MEMBER_PAGE_VARY)(request)
+    vary = import_string(settings.MEMBER_PAGE_VARY)(request) if badges else "own-holes"
     key = page_key(request, "member-page", user.pk, vary, int(time.time() // 60), *parts)
     generations = [*generation_keys(user.pk, standing=standing), *also]
-    return kept_page(request, key, generations, settings.MEMBER_PAGE_SECONDS, render)
+    return kept_page(
+        request, key, generations, settings.MEMBER_PAGE_SECONDS, render, own_holes=not badges
+    )
 
 
 # Pages members share ------------------------------------------------------------------------
@@ -349,12 +373,24 @@ def rendering_shared_copy(request: HttpRequest) -> bool:
     return getattr(request, "_shared_render", False)
 
 
+@contextlib.contextmanager
+def _leaving_own_holes(request: HttpRequest, holes: bool) -> Iterator[None]:
+    """While a member's page is rendered to be kept with holes for their own parts."""
+    before = getattr(request, "_own_holes", False)
+    request._own_holes = holes
+    try:
+        yield
+    finally:
+        request._own_holes = before
+
+
 def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
-    """{% own %}'s output: the part itself, or while a shared copy renders, its hole."""
+    """{% own %}'s output: the part itself, or while a shared copy or a member's page with
+    holes (kept_page) renders, its hole."""
     arg = str(arg)
     if not OWN_ARG.fullmatch(arg):
         raise ValueError(f"{{% own %}} takes an argument of letters, digits, - and _: {arg!r}")
-    if rendering_shared_copy(request):
+    if rendering_shared_copy(request) or getattr(request, "_own_holes", False):
         return format_html("<!--own:{}:{}-->", name, arg)
     # The parts build their HTML with format_html, escape or a template (safe strings); any
     # other string is escaped.

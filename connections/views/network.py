@@ -68,7 +68,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_GET
-@kept_for_member(standing=True)  # connections, requests, people, blocks: no posts
+@kept_for_member(standing=True, badges=False)  # connections, requests, people, blocks: no posts
 def my_network(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = " ".join(request.GET.get("q", "").split())[:100]

@@ -116,7 +116,11 @@ def skill_suggestions(request: HttpRequest, profile: Profile, query: str):
 # connection, an edit or new activity; what third parties change (a mutual connection's
 # name) may lag by the minute. Another's profile shows nothing the viewer posts: it is kept
 # under the viewer's standing generation.
-@kept_for_member(also=lambda request, pk: [pk], standing=lambda request, pk: pk != request.user.pk)
+@kept_for_member(
+    also=lambda request, pk: [pk],
+    standing=lambda request, pk: pk != request.user.pk,
+    badges=False,
+)
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request, pk)
     member = profile.user

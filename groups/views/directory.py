@@ -258,7 +258,7 @@ def get_group_for_directory(user, slug: str) -> Group:
 
 @login_required
 @require_GET
-@kept_for_member(standing=True)
+@kept_for_member(standing=True, badges=False)
 def directory(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     viewer_profile = Profile.objects.get(user=viewer)
