@@ -114,19 +114,35 @@ def _standing_key(user_id: int) -> str:
     return f"standing-gen:{user_id}"
 
 
+def _circle_key(user_id: int) -> str:
+    return f"circle-gen:{user_id}"
+
+
 def generation_keys(user_id: int, *, standing: bool = False) -> list[str]:
     """What a member's own pages depend on: everyone's generation and their own. With
-    standing, their *standing* generation instead: what they are (seats, connections,
-    requests, blocks, profile, account) without what they post (forget_activity), for pages
-    that show none of their posts, votes, comments or notifications."""
-    return [EVERYONE, _standing_key(user_id) if standing else _member_key(user_id)]
+    standing, their *standing* and *circle* generations instead: what they are (seats,
+    blocks, profile, account; their connections and requests: the circle) without what they
+    post (forget_activity), for pages that show none of their posts, votes, comments or
+    notifications."""
+    if standing:
+        return [EVERYONE, _standing_key(user_id), _circle_key(user_id)]
+    return [EVERYONE, _member_key(user_id)]
 
 
 def forget_members(*user_ids: int) -> None:
-    """A new generation for each member, and a new standing one: all their own pages are read
-    again."""
+    """A new generation for each member, and new standing and circle ones: all their own
+    pages are read again."""
     ids = [user_id for user_id in user_ids if user_id]
-    new_generation([*map(_member_key, ids), *map(_standing_key, ids)])
+    new_generation([*map(_member_key, ids), *map(_standing_key, ids), *map(_circle_key, ids)])
+
+
+def forget_circle(*user_ids: int) -> None:
+    """A new generation for each member whose connections or connection requests changed,
+    and a new circle one: their pages are read again, but for what shows neither (the
+    home's questions, events, groups and moderation, kept under the standing generation
+    alone: connections.home_cache.CIRCLE_BLOCKS)."""
+    ids = [user_id for user_id in user_ids if user_id]
+    new_generation([*map(_member_key, ids), *map(_circle_key, ids)])
 
 
 def forget_activity(*user_ids: int) -> None:
@@ -424,15 +440,21 @@ def _wrote_key(user_id: int, thing: str = "") -> str:
     return f"wrote:{user_id}:{thing}" if thing else f"wrote:{user_id}"
 
 
-def note_writer(user_id: int, *, posting: bool = False, renewed: Iterable[str] = ()) -> None:
+def note_writer(
+    user_id: int, *, posting: bool = False, circle: bool = False, renewed: Iterable[str] = ()
+) -> None:
     """The member wrote something (any POST…): a new generation of their own pages (only of
-    those that show their activity, when `posting`: a post, vote, comment or watch), and the
+    those that show their activity, when `posting`: a post, vote, comment or watch; only of
+    those that show their circle, when `circle`: a connection request, its answer, a
+    connection removed, a suggestion dismissed: forget_circle), and the
     time, after which a shared copy must have begun to be theirs (they read their own writes
     at once: shared_for_members): for any list across groups, and for the pages of the
     things the write renewed (forget_pages; the middleware gathers them). The middleware
     calls it before the view and again after its transaction committed."""
     if posting:
         forget_activity(user_id)
+    elif circle:
+        forget_circle(user_id)
     else:
         forget_members(user_id)
     if settings.SHARED_PAGE_SECONDS:

@@ -20,7 +20,10 @@ The blocks that show nothing the member posts (moderation, requests, people, eve
 profile nudge, groups) are keyed by the member's *standing* generation instead, which their
 posts, answers, comments, votes and watches leave as it was (config.page_cache.forget_activity,
 and POSTING_VIEWS below); of those, moderation, requests and groups (its reports to review)
-stay keyed by the badges.
+stay keyed by the badges. Requests and people also follow the member's *circle* generation:
+a connection request sent, answered or withdrawn, a connection made or removed, a suggestion
+dismissed renew it and the member's own (config.page_cache.forget_circle, CIRCLE_VIEWS),
+leaving the standing one, and so the other standing blocks, as they were.
 
 So the home never shows what the member may no longer read, and always what they just did.
 What others do otherwise may lag by the block's time (a new join request in a group they
@@ -41,6 +44,7 @@ from django.utils.translation import get_language
 
 from config.page_cache import (
     forget_activity,
+    forget_circle,
     forget_everyone,
     forget_members,
     gathering_renewed_pages,
@@ -68,6 +72,10 @@ BLOCK_SECONDS = {
 # Those that count nothing a notification announces (a request, a report) are kept without
 # the badges.
 STANDING_BLOCKS = {"moderation", "requests", "people", "events", "profile", "groups"}
+# Of those, the blocks that show the member's circle (connections, connection requests,
+# suggestions) are kept under their circle generation too (config.page_cache.forget_circle):
+# a request sent or accepted leaves the others as they were.
+CIRCLE_BLOCKS = {"requests", "people"}
 BADGE_BLOCKS = {"activity", "moderation", "requests", "groups"}
 # Blocks whose costly data is kept under the standing generation while their HTML follows the
 # member's own: what the member posts changes them in a way the view applies to the kept data
@@ -81,8 +89,8 @@ def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]
     generation and the member's own (or standing) one, and the badges where the block shows
     them; one cache round trip."""
     everyone, own = generation_keys(user.pk)
-    standing = generation_keys(user.pk, standing=True)[1]
-    generations = cache.get_many([everyone, own, standing])
+    standing, circle = generation_keys(user.pk, standing=True)[1:]
+    generations = cache.get_many([everyone, own, standing, circle])
 
     def suffix(name: str, member: str) -> str:
         return ":".join(
@@ -91,6 +99,9 @@ def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]
                 get_language() or "",
                 generations.get(everyone, "0"),
                 generations.get(member, "0"),
+                generations.get(circle, "0")
+                if member == standing and name in CIRCLE_BLOCKS
+                else "",
                 badges if name in BADGE_BLOCKS else "",
             )
         )
@@ -147,13 +158,24 @@ def load_html(user, loaders: dict[str, Callable], badges: str, render: Callable)
 POSTING_VIEWS = frozenset(
     {"groups:ask", "groups:answer", "groups:comment", "groups:vote", "groups:watch"}
 )
+# Writes that change only the member's circle (their connections and connection requests, a
+# suggestion dismissed): the pages and blocks that show none of it stay as they were
+# (config.page_cache.forget_circle).
+CIRCLE_VIEWS = frozenset(
+    {
+        "connections:connect",
+        "connections:request_action",
+        "connections:remove",
+        "connections:dismiss",
+    }
+)
 
 
-def _posting(request) -> bool:
+def _view_name(request) -> str:
     try:
-        return resolve(request.path_info).view_name in POSTING_VIEWS
+        return resolve(request.path_info).view_name
     except Resolver404:
-        return False
+        return ""
 
 
 def forget_after_writes(get_response):
@@ -168,12 +190,13 @@ def forget_after_writes(get_response):
         writer = None
         if request.method not in SAFE_METHODS and request.user.is_authenticated:
             writer = request.user.pk
-            posting = _posting(request)
-            note_writer(writer, posting=posting)
+            view_name = _view_name(request)
+            kind = {"posting": view_name in POSTING_VIEWS, "circle": view_name in CIRCLE_VIEWS}
+            note_writer(writer, **kind)
         with gathering_renewed_pages() as renewed:
             response = get_response(request)
         if writer is not None:
-            note_writer(writer, posting=posting, renewed=renewed)
+            note_writer(writer, **kind, renewed=renewed)
         return response
 
     return middleware
@@ -230,9 +253,9 @@ def skills_changed(sender, instance, action: str, reverse: bool, **kwargs):
 
 
 def pair_changed(sender, instance, raw: bool = False, **kwargs):
-    """A connection made or removed, a connection request sent: both members' pages."""
+    """A connection made or removed, a connection request sent: both members' circle."""
     if not raw:
-        forget_members(
+        forget_circle(
             getattr(instance, "user_low_id", None) or instance.sender_id,
             getattr(instance, "user_high_id", None) or instance.recipient_id,
         )

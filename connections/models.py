@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from connections.home_cache import forget_members
+from connections.home_cache import forget_circle
 from profiles.models import Block as AccountBlock
 from profiles.models import Notification, OutboxTask, User
 from profiles.ratelimits import enforce
@@ -352,8 +352,8 @@ class ConnectionRequest(models.Model):
         if changed:
             Notification.objects.filter(
                 kind="connection-request", params__request_id=self.pk
-            ).resolve()
-            forget_members(self.sender_id, self.recipient_id)
+            ).resolve(forget=forget_circle)
+            forget_circle(self.sender_id, self.recipient_id)
         self.refresh_from_db(fields=["status", "decided_at"])
         return bool(changed)
 
@@ -391,7 +391,7 @@ class ConnectionRequest(models.Model):
             status=self.Status.IGNORED
         )
         if ignored:
-            forget_members(self.sender_id, self.recipient_id)
+            forget_circle(self.sender_id, self.recipient_id)
         return bool(ignored)
 
     def withdraw(self) -> bool:

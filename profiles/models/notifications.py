@@ -165,15 +165,16 @@ class NotificationQuerySet(models.QuerySet):
     def mentions(self):
         return self.filter(mentions_me=True)
 
-    def resolve(self) -> int:
+    def resolve(self, *, forget=forget_members) -> int:
         """The thing to do was done (a request decided, by anyone): no longer "to do", and
-        read, so the badge stops counting it."""
+        read, so the badge stops counting it. forget(*recipients) renews their kept pages
+        (a connection request's: only those that show their circle)."""
         now = timezone.now()
         open_ones = self.filter(resolved_at__isnull=True)
         recipients = set(open_ones.values_list("recipient_id", flat=True))
         self.filter(read_at__isnull=True).update(read_at=now)
         resolved = open_ones.update(resolved_at=now)
-        forget_members(*recipients)  # their kept pages show it at once (config/page_cache.py)
+        forget(*recipients)  # their kept pages show it at once (config/page_cache.py)
         return resolved
 
 

@@ -151,3 +151,21 @@ def test_a_block_asked_without_valid_badges_reads_them(
     with django_assert_num_queries(3):
         response = bob_client.get(HOME, asked, headers={"HX-Request": "true"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_after_a_connection_request_only_the_blocks_showing_the_circle_are_read_again(
+    bob_client, bob, alice, dave, moderator, sector, size, django_assert_num_queries
+):
+    fill(bob, alice, dave, moderator, sector, size)
+    bob_client.get(HOME)
+    sent = bob_client.post(f"/rete/persone/{alice.pk}/connetti/", {"message": "Ciao Alice"})
+    assert sent.status_code == 302
+    # user, nav badges; questions (those answered since) and activity (answers, comments),
+    # which follow bob's own generation; requests (one, with the total) and people
+    # (suggestions): his circle's. Moderation, events, profile, groups and the questions'
+    # picks are kept.
+    with django_assert_num_queries(WARM_HOME + 1 + 2 + 1 + 1):
+        response = bob_client.get(HOME)
+    text = response.content.decode()
+    assert 'data-testid="home-requests"' in text and 'data-testid="home-events"' in text
