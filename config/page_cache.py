@@ -118,22 +118,25 @@ def _circle_key(user_id: int) -> str:
     return f"circle-gen:{user_id}"
 
 
-def generation_keys(user_id: int, *, standing: bool = False) -> list[str]:
+def generation_keys(user_id: int, *, standing: bool | str = False) -> list[str]:
     """What a member's own pages depend on: everyone's generation and their own. With
     standing, their *standing* and *circle* generations instead: what they are (seats,
     blocks, profile, account; their connections and requests: the circle) without what they
     post (forget_activity), for pages that show none of their posts, votes, comments or
-    notifications."""
+    notifications. With standing="circle", the circle's alone, for a page that shows nothing
+    else of theirs (their network: a group joined leaves it as it was)."""
+    if standing == "circle":
+        return [EVERYONE, _circle_key(user_id)]
     if standing:
         return [EVERYONE, _standing_key(user_id), _circle_key(user_id)]
     return [EVERYONE, _member_key(user_id)]
 
 
 def forget_members(*user_ids: int) -> None:
-    """A new generation for each member, and new standing and circle ones: all their own
-    pages are read again."""
+    """A new generation for each member, and a new standing one: all their own pages are read
+    again, but for those that show only their circle (their network: forget_circle)."""
     ids = [user_id for user_id in user_ids if user_id]
-    new_generation([*map(_member_key, ids), *map(_standing_key, ids), *map(_circle_key, ids)])
+    new_generation([*map(_member_key, ids), *map(_standing_key, ids)])
 
 
 def forget_circle(*user_ids: int) -> None:
@@ -290,7 +293,9 @@ def cache_for_visitors(view):
     return wrapped
 
 
-def kept_for_member(view=None, *, only_if=None, also=None, standing=False, badges=True):
+def kept_for_member(
+    view=None, *, only_if=None, also=None, standing: bool | str = False, badges=True
+):
     """A member's own page (their home, network, own profile, notifications…) kept whole for
     them: under everyone's and their generation, settings.MEMBER_PAGE_VARY(request) (the
     navigation badges) and the minute, for MEMBER_PAGE_SECONDS at most. Their generation is
@@ -302,7 +307,8 @@ def kept_for_member(view=None, *, only_if=None, also=None, standing=False, badge
     but a GET run the view, and so does any request only_if(request, **kwargs) refuses. A
     page that shows none of the member's posts, votes, comments or notifications (but for the
     badges in its key) is kept under their standing generation instead (generation_keys):
-    standing=True, or standing(request, **kwargs) for a view that serves both kinds. A page
+    standing=True, or standing(request, **kwargs) for a view that serves both kinds (or
+    standing="circle": see generation_keys). A page
     that shows the badges only in its navigation passes badges=False: it is kept whatever
     they are, with its navigation a hole filled per request ({% own "nav" %}), so a new
     notification does not render it again.
@@ -330,7 +336,12 @@ def kept_for_member(view=None, *, only_if=None, also=None, standing=False, badge
 
 
 def keep_for_member(
-    request: HttpRequest, render: Callable, *parts, also=(), standing=False, badges=True
+    request: HttpRequest,
+    render: Callable,
+    *parts,
+    also=(),
+    standing: bool | str = False,
+    badges=True,
 ) -> HttpResponse:
     """kept_for_member's work, for a view that checks access first: the response kept for
     this member (with `parts` in its key, and under the generations `also` names besides

@@ -219,8 +219,11 @@ def moderation_logged(sender, instance, raw: bool = False, created: bool = False
 
 
 def block_changed(sender, instance, raw: bool = False, **kwargs):
+    """A block either way: both members' pages, their circle's too (a connection ends, the
+    blocker's network lists the block)."""
     if not raw:
         forget_members(instance.blocker_id, instance.blocked_id)
+        forget_circle(instance.blocker_id, instance.blocked_id)
 
 
 def member_acted(sender, instance, raw: bool = False, **kwargs):

@@ -68,7 +68,8 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_GET
-@kept_for_member(standing=True, badges=False)  # connections, requests, people, blocks: no posts
+# Connections, requests, people, blocks: only the member's circle (a block renews it too).
+@kept_for_member(standing="circle", badges=False)
 def my_network(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = " ".join(request.GET.get("q", "").split())[:100]

@@ -159,3 +159,15 @@ def test_a_new_notification_leaves_my_kept_network_and_shows_in_its_badge(
         assert served_kept(response)  # the badges are not part of the page's key
         nav = response.content.decode().split("<main")[0]
         assert f'data-testid="unread-count">{unread + 1}<' in nav.replace("\n", "")
+
+
+def test_joining_a_group_leaves_my_kept_network(alice_client, alice, open_group):
+    alice_client.get(NETWORK)
+    alice_client.get(DIRECTORY)
+    joined = alice_client.post(reverse("groups:join", args=[open_group.slug]))
+    assert joined.status_code == 302
+    alice_client.get(reverse("home"))  # consumes the message
+    # Her seats changed, not her circle: the directory (co-members) is read again, her
+    # network (connections, requests, people) is not.
+    assert served_kept(alice_client.get(NETWORK))
+    assert not served_kept(alice_client.get(DIRECTORY))
