@@ -6,6 +6,8 @@ import os
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
 from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -33,6 +35,22 @@ class SafePublishTask(DjangoTask):
 app = Celery("gilda", task_cls=SafePublishTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def return_database_connections(sender=None, **kwargs) -> None:
+    """Before and after each task a worker runs, its database connections go back to the pool
+    (Django's close_old_connections, as at the end of a request); a dead one is replaced as
+    it leaves the pool again (the pool's check). Celery's own Django fixup would close the
+    whole pool instead, in a prefork worker: two new PostgreSQL backends for every task, so
+    settings.CELERY_DB_REUSE_MAX keeps it from doing so. Tasks run eagerly run inside their
+    caller's request or transaction, whose connection is left alone."""
+    request = getattr(sender, "request", None)
+    if request is not None and getattr(request, "is_eager", False):
+        return
+    close_old_connections()
+
 
 # Static schedule: django-celery-beat does not support Django 6.1.
 app.conf.beat_schedule = {

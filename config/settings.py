@@ -315,6 +315,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
+# Celery's Django fixup closes the database connections every CELERY_DB_REUSE_MAX tasks, and in
+# a prefork worker the whole pool with them; unset, around every task (two new PostgreSQL
+# backends per task, measured under the load test). The connections go back to the pool after
+# each task instead (config/celery.py, return_database_connections).
+CELERY_DB_REUSE_MAX = 1_000_000
 # A web request publishing a task must never hang on a dead broker: fail fast and let the
 # periodic sweep pick the work up again.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
