@@ -124,10 +124,14 @@ if DATABASE_URL:
             "check": ConnectionPool.check_connection,
         }
         # Only config.compiled's hot queries are prepared (they ask for it): Django binds on
-        # the client and never prepares. Their plans are generic from the first use.
+        # the client and never prepares. Their plans are generic from the first use. No
+        # parallel workers: the site's queries run side by side on few cores, where a search
+        # planned in parallel took its two workers' CPU on top of its own 25 ms (16 ms alone;
+        # README, Performance, round 10).
         DATABASES["default"]["OPTIONS"] |= {
             "prepare_threshold": 2**31 - 1,
-            "options": "-c plan_cache_mode=force_generic_plan",
+            "options": "-c plan_cache_mode=force_generic_plan"
+            f" -c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}",
         }
 else:
     DATABASES = {

@@ -60,3 +60,13 @@ def test_a_groups_search_walks_its_newest_posts(closed_group, bob):
         closed_group.posts.all().thread_ranks("progetto")
     (query,) = queries.captured_queries
     assert "post_group_newest_idx" in plan_of(query["sql"])
+
+
+@pytest.mark.django_db
+def test_queries_are_never_planned_in_parallel():
+    """The site's queries share few cores: no parallel workers (settings, DB_PARALLEL_WORKERS)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
