@@ -18,8 +18,11 @@ A member's own pages (their home, network, own profile, notifications, inbox, co
 are kept the same way for that member alone by @kept_for_member / keep_for_member(), under
 everyone's generation and the member's own (forget_members), the navigation badges and the
 minute: see kept_for_member. Those that show nothing the member posts (their network, the
-directory, another's profile) are kept under the member's standing generation, which their
-posts, votes and comments leave as it was (forget_activity).
+directory, another's profile) are kept under the member's standing and circle generations,
+which their posts, votes and comments leave as they were (forget_activity); their network
+under the circle's alone (their connections and requests: forget_circle). Those that show
+the badges only in their navigation (the same three) are kept whatever the badges, the
+navigation a hole filled per request.
 
 The pages members share (groups, threads, search, events…) are kept once per *kind of reader*
 by @shared_for_members: see its doc. What is the member's own in them (the navigation, a
@@ -308,10 +311,9 @@ def kept_for_member(
     page that shows none of the member's posts, votes, comments or notifications (but for the
     badges in its key) is kept under their standing generation instead (generation_keys):
     standing=True, or standing(request, **kwargs) for a view that serves both kinds (or
-    standing="circle": see generation_keys). A page
-    that shows the badges only in its navigation passes badges=False: it is kept whatever
-    they are, with its navigation a hole filled per request ({% own "nav" %}), so a new
-    notification does not render it again.
+    standing="circle": see generation_keys). A page that shows the badges only in its
+    navigation passes badges=False: it is kept whatever they are, with its navigation a hole
+    filled per request ({% own "nav" %}), so a new notification does not render it again.
     """
     if view is None:
         return functools.partial(
