@@ -152,9 +152,9 @@ def forget_circle(*user_ids: int) -> None:
 
 
 def forget_activity(*user_ids: int) -> None:
-    """A new generation for each member whose posts, votes, comments, watches or notifications
-    changed: their pages that show them are read again, those kept under their standing
-    generation are not (a vote leaves their network and directory as they were)."""
+    """A new generation for each member whose posts, votes, comments, watches, notifications or
+    conversations changed: their pages that show them are read again, those kept under their
+    standing generation are not (a vote leaves their network and directory as they were)."""
     new_generation([_member_key(user_id) for user_id in user_ids if user_id])
 
 

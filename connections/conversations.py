@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from config.page_cache import forget_members, generation_keys
+from config.page_cache import forget_activity, generation_keys
 from groups.models import Membership
 from groups.models.reports import CONVERSATION, MESSAGE, report_to_staff
 from profiles.models import (
@@ -704,8 +704,9 @@ def announce(conversation_id: int, actor_id: int, other_id: int | None, *, badge
     """After commit, tell both members' open pages that the conversation changed (and the
     other member's badge). Only names of events travel; pages fetch what they may see."""
     events = {actor_id: [f"conv-{conversation_id}"]}
-    # Their kept pages (the inbox: config/page_cache.py) are read again.
-    forget_members(actor_id, other_id)
+    # Their kept pages that show conversations (the inbox: config/page_cache.py) are read
+    # again; those kept under their standing or circle generation show none.
+    forget_activity(actor_id, other_id)
     if other_id is not None:
         events[other_id] = [f"conv-{conversation_id}"] + (["badge"] if badge else [])
     transaction.on_commit(lambda: publish_events(events))

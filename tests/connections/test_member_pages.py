@@ -7,7 +7,7 @@ generations."""
 import pytest
 from django.urls import reverse
 
-from connections.models import Connection, ConnectionRequest
+from connections.models import Connection, ConnectionRequest, Conversation
 from groups.models import Post
 from profiles.models import Block
 
@@ -171,3 +171,18 @@ def test_joining_a_group_leaves_my_kept_network(alice_client, alice, open_group)
     # network (connections, requests, people) is not.
     assert served_kept(alice_client.get(NETWORK))
     assert not served_kept(alice_client.get(DIRECTORY))
+
+
+def test_a_message_leaves_my_kept_standing_pages_and_shows_in_my_inbox(alice_client, alice, bob):
+    Connection.connect(alice, bob)
+    inbox = reverse("connections:inbox")
+    for url in (NETWORK, DIRECTORY, inbox):
+        alice_client.get(url)
+
+    Conversation.start(bob, alice, "Ciao Alice, una domanda sul preventivo.")
+
+    # Neither her standing nor her circle changed: network and directory stay kept.
+    assert served_kept(alice_client.get(NETWORK))
+    assert served_kept(alice_client.get(DIRECTORY))
+    after = alice_client.get(inbox)
+    assert not served_kept(after) and "una domanda sul preventivo" in after.content.decode()
