@@ -216,14 +216,20 @@ def messages_html(request: HttpRequest) -> str:
 
 
 @contextlib.contextmanager
-def _keeping(request: HttpRequest) -> Iterator[None]:
-    """While a page is rendered to be kept: the request's messages are left as a placeholder."""
-    before = getattr(request, "_keeping", False)
-    request._keeping = True
+def _rendering_to_keep(request: HttpRequest, **flags: bool) -> Iterator[None]:
+    """While a page is rendered to be kept: the request's messages are left as a placeholder
+    (_keeping), and, as `flags` say, the member's own parts as holes (_own_holes: a member's
+    page) or what only a reader of another kind has skipped too (_shared_render: a shared
+    copy). Each flag is put back as it was after."""
+    flags = {"keeping": True, **flags}
+    before = {name: getattr(request, f"_{name}", False) for name in flags}
+    for name, value in flags.items():
+        setattr(request, f"_{name}", value)
     try:
         yield
     finally:
-        request._keeping = before
+        for name, value in before.items():
+            setattr(request, f"_{name}", value)
 
 
 def _with_request_parts(request: HttpRequest, content: bytes) -> bytes:
@@ -264,7 +270,7 @@ def kept_page(
         for name, value in headers:
             response[name] = value
         return response
-    with _keeping(request), _leaving_own_holes(request, own_holes):
+    with _rendering_to_keep(request, own_holes=own_holes):
         response = render()
     if _keepable(request, response):
         content = _with_placeholders(request, response.content)
@@ -400,17 +406,6 @@ def rendering_shared_copy(request: HttpRequest) -> bool:
     reader's own parts are holes, and what only a reader of another kind has (their votes,
     a block, a watch) needs no query."""
     return getattr(request, "_shared_render", False)
-
-
-@contextlib.contextmanager
-def _leaving_own_holes(request: HttpRequest, holes: bool) -> Iterator[None]:
-    """While a member's page is rendered to be kept with holes for their own parts."""
-    before = getattr(request, "_own_holes", False)
-    request._own_holes = holes
-    try:
-        yield
-    finally:
-        request._own_holes = before
 
 
 def own_html(request: HttpRequest, name: str, arg="") -> SafeString:
@@ -593,12 +588,8 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
                 for name, value in headers:
                     response[name] = value
                 return response
-            request._shared_render = True
-            try:
-                with _keeping(request):
-                    response = view(request, *args, **kwargs)
-            finally:
-                request._shared_render = False
+            with _rendering_to_keep(request, shared_render=True):
+                response = view(request, *args, **kwargs)
             if _keepable(request, response):
                 content = _with_placeholders(request, response.content)
                 headers = list(response.headers.items())
