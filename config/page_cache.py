@@ -20,7 +20,8 @@ everyone's generation and the member's own (forget_members), the navigation badg
 minute: see kept_for_member. Those that show nothing the member posts (their network, the
 directory, another's profile) are kept under the member's standing and circle generations,
 which their posts, votes and comments leave as they were (forget_activity); their network
-under the circle's alone (their connections and requests: forget_circle). Those that show
+under the circle's alone (their connections and requests: forget_circle), the directory under
+the standing one alone. Those that show
 the badges only in their navigation (the same three) are kept whatever the badges, the
 navigation a hole filled per request.
 
@@ -127,9 +128,13 @@ def generation_keys(user_id: int, *, standing: bool | str = False) -> list[str]:
     blocks, profile, account; their connections and requests: the circle) without what they
     post (forget_activity), for pages that show none of their posts, votes, comments or
     notifications. With standing="circle", the circle's alone, for a page that shows nothing
-    else of theirs (their network: a group joined leaves it as it was)."""
+    else of theirs (their network: a group joined leaves it as it was); with standing="alone",
+    the standing one alone, for a page that shows none of their circle (the directory: a
+    request sent leaves it as it was)."""
     if standing == "circle":
         return [EVERYONE, _circle_key(user_id)]
+    if standing == "alone":
+        return [EVERYONE, _standing_key(user_id)]
     if standing:
         return [EVERYONE, _standing_key(user_id), _circle_key(user_id)]
     return [EVERYONE, _member_key(user_id)]
@@ -317,7 +322,7 @@ def kept_for_member(
     page that shows none of the member's posts, votes, comments or notifications (but for the
     badges in its key) is kept under their standing generation instead (generation_keys):
     standing=True, or standing(request, **kwargs) for a view that serves both kinds (or
-    standing="circle": see generation_keys). A page that shows the badges only in its
+    standing="circle" or "alone": see generation_keys). A page that shows the badges only in its
     navigation passes badges=False: it is kept whatever they are, with its navigation a hole
     filled per request ({% own "nav" %}), so a new notification does not render it again.
     """

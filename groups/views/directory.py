@@ -8,8 +8,9 @@ city, or the region's centre for region-only members), the place shown is
 Profile.public_place, and text search never looks at the city.
 
 A full page is kept for the viewer a minute at most (kept_for_member, under their standing
-generation): their own changes (a block, their city) show at once, a new member or another's
-edit within that minute.
+generation alone): their own changes (a block, their city, a group joined) show at once, a new
+member or another's edit within that minute. It shows none of their circle, so a connection
+request sent or answered leaves it as it was.
 """
 
 import functools
@@ -258,7 +259,7 @@ def get_group_for_directory(user, slug: str) -> Group:
 
 @login_required
 @require_GET
-@kept_for_member(standing=True, badges=False)
+@kept_for_member(standing="alone", badges=False)
 def directory(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     viewer_profile = Profile.objects.get(user=viewer)

@@ -173,6 +173,23 @@ def test_joining_a_group_leaves_my_kept_network(alice_client, alice, open_group)
     assert not served_kept(alice_client.get(DIRECTORY))
 
 
+def test_a_request_sent_leaves_my_kept_directory_and_shows_in_my_network(alice_client, alice, bob):
+    alice_client.get(NETWORK)
+    alice_client.get(DIRECTORY)
+    sent = alice_client.post(
+        reverse("connections:connect", args=[bob.pk]), {"message": "Ciao Roberto, ci sentiamo?"}
+    )
+    assert sent.status_code == 302
+    alice_client.get(reverse("home"))  # consumes the message
+    # Her circle changed, not her seats: the network (requests sent) is read again, the
+    # directory (members, their places, her groups) is not.
+    after = alice_client.get(NETWORK)
+    assert not served_kept(after) and 'data-testid="outgoing"' in after.content.decode()
+    assert ConnectionRequest.objects.filter(sender=alice, recipient=bob).exists()
+    assert bob.name in after.content.decode().split('data-testid="outgoing"')[1]
+    assert served_kept(alice_client.get(DIRECTORY))
+
+
 def test_a_message_leaves_my_kept_standing_pages_and_shows_in_my_inbox(alice_client, alice, bob):
     Connection.connect(alice, bob)
     inbox = reverse("connections:inbox")
