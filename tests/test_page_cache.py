@@ -7,9 +7,11 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from config.page_cache import _rendering_to_keep, keep_fragment
 from groups.models import Group, Post
 
 pytestmark = pytest.mark.usefixtures("within_one_minute")  # kept pages: tests/conftest.py
@@ -141,3 +143,15 @@ def test_with_redis_down_every_page_is_rendered(thread, unreachable_redis):
     assert unreachable_redis()
     assert [r.status_code for r in responses] == [200, 200]
     assert all(r.context is not None and BODY in r.content.decode() for r in responses)
+
+
+def test_the_fragments_of_a_page_rendered_to_be_kept_are_kept_together_at_its_end(rf):
+    names = ["fragment:a", "fragment:b"]
+    with _rendering_to_keep(rf.get("/")):
+        keep_fragment("fragment:a", "<p>a</p>", 60)
+        keep_fragment("fragment:b", "<p>b</p>", 120)
+        assert cache.get_many(names) == {}  # not one round trip each
+    assert cache.get_many(names) == {"fragment:a": "<p>a</p>", "fragment:b": "<p>b</p>"}
+
+    keep_fragment("fragment:c", "<p>c</p>", 60)  # no page being kept: at once
+    assert cache.get("fragment:c") == "<p>c</p>"

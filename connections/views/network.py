@@ -24,9 +24,11 @@ from connections.models import (
     ConnectionActionError,
     ConnectionRequest,
 )
+from groups.fragments import prefetch_keyed
 from groups.models import Event, Group, Rsvp
 from profiles.models import User
 from profiles.ratelimits import RateLimited, rate_limited
+from profiles.templatetags.when import ago
 
 NETWORK_TEMPLATE = "connections/network.html"
 MEMBER_TEMPLATE = "connections/member.html"
@@ -76,21 +78,36 @@ def my_network(request: HttpRequest) -> HttpResponse:
     connections = network.connections_of(user.pk)
     if query:
         connections = connections.filter(display_name__icontains=query)
+    # Lazy: a fragment that doesn't show a list runs no query for it. Each card is cached,
+    # read back with one round trip per list (the cards' functions below).
     context = {
-        # Lazy, like the suggestions: a fragment that doesn't show them runs no query.
         "page": functools.cache(
-            lambda: Paginator(connections, CONNECTION_PAGE_SIZE).get_page(request.GET.get("pagina"))
+            lambda: _connection_page(
+                request,
+                Paginator(connections, CONNECTION_PAGE_SIZE).get_page(request.GET.get("pagina")),
+            )
         ),
         "query": query,
-        "incoming": ConnectionRequest.objects.incoming(user).select_related(
-            "sender__profile__sector"
-        )[:REQUESTS_SHOWN],
-        "outgoing": ConnectionRequest.objects.outgoing(user).select_related(
-            "recipient__profile__sector"
-        )[:REQUESTS_SHOWN],
+        "incoming": functools.cache(
+            lambda: _request_cards(
+                request,
+                ConnectionRequest.objects.incoming(user).select_related("sender__profile__sector")[
+                    :REQUESTS_SHOWN
+                ],
+            )
+        ),
+        "outgoing": functools.cache(
+            lambda: _request_cards(
+                request,
+                ConnectionRequest.objects.outgoing(user).select_related(
+                    "recipient__profile__sector"
+                )[:REQUESTS_SHOWN],
+            )
+        ),
         "suggestions": functools.cache(
-            lambda: network.explained(
-                user, network.suggestions_for(user)[: network.SUGGESTIONS_SHOWN]
+            lambda: _suggestion_cards(
+                request,
+                network.explained(user, network.suggestions_for(user)[: network.SUGGESTIONS_SHOWN]),
             )
         ),
         "blocked": Block.objects.filter(blocker=user).select_related("blocked__profile"),
@@ -100,6 +117,53 @@ def my_network(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("part") in NETWORK_PARTS:
         template += f"#{request.GET['part']}"
     return render(request, template, context)
+
+
+# The cards of My network, cached (groups.fragments.prefetch_keyed; the template's
+# {% cachedrow %}): each key holds what its card shows, so an edit of the member a card shows
+# makes a new one. A card answered by htmx (request_action) carries no key and is rendered.
+
+
+def _connection_page(request: HttpRequest, page):
+    page.object_list = list(page.object_list)
+    prefetch_keyed(
+        page.object_list,
+        "network-connection",
+        lambda person: (person.profile.card_signature, request.path),
+    )
+    return page
+
+
+def _request_cards(request: HttpRequest, requests) -> list[ConnectionRequest]:
+    def signature(connection_request: ConnectionRequest) -> tuple:
+        received = connection_request.recipient_id == request.user.pk
+        other = connection_request.sender if received else connection_request.recipient
+        return (
+            connection_request.pk,
+            received,
+            connection_request.status,
+            connection_request.message,
+            # "Sent 3 minutes ago", on a request sent: its text, not the minute, keys it.
+            "" if received else ago(connection_request.created_at),
+            other.profile.card_signature,
+        )
+
+    requests = list(requests)
+    prefetch_keyed(requests, "network-request", signature)
+    return requests
+
+
+def _suggestion_cards(request: HttpRequest, suggestions) -> list:
+    prefetch_keyed(
+        suggestions,
+        "network-suggestion",
+        lambda suggestion: (
+            suggestion.candidate.profile.card_signature,
+            suggestion.explanation,
+            request.path,
+        ),
+    )
+    return suggestions
 
 
 @login_required

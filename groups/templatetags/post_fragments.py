@@ -3,9 +3,9 @@ prefetched (groups/fragments.py), or rendered and stored. `{% cachedrow event %}
 is the same tag, named for other rows (events)."""
 
 from django import template
-from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
+from config.page_cache import keep_fragment
 from groups.fragments import CSRF_PLACEHOLDER, FRAGMENT_SECONDS
 
 register = template.Library()
@@ -25,7 +25,7 @@ class CachedPostNode(template.Node):
         if html is None:
             with context.push(csrf_token=CSRF_PLACEHOLDER):
                 html = self.nodelist.render(context)
-            cache.set(key, str(html), FRAGMENT_SECONDS)
+            keep_fragment(key, str(html), FRAGMENT_SECONDS)
         token = context.get("csrf_token")
         return mark_safe(html.replace(CSRF_PLACEHOLDER, str(token) if token else ""))  # noqa: S308  # nosec B308, B703: our own rendered template, the token is Django's
 

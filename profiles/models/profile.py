@@ -345,6 +345,22 @@ class Profile(models.Model):
         return host.removeprefix("www.")
 
     @property
+    def card_signature(self) -> tuple:
+        """Everything a member's card shows of them (their avatar, name, verified badges,
+        headline and place: profiles/avatar.html, profiles/badges.html), for the key of a
+        cached card (groups.fragments.prefetch_keyed): any change makes a new key."""
+        user = self.user
+        return (
+            user.pk,
+            user.name,
+            user.verified_domain,
+            user.vat_checked_at is not None,
+            self.avatar.name,
+            self.headline,
+            self.public_place,
+        )
+
+    @property
     def initials(self) -> str:
         words = [word for word in self.user.name.replace(".", " ").split() if word[:1].isalnum()]
         return "".join(word[0] for word in words[:2]).upper() or "?"

@@ -29,8 +29,8 @@ def test_shows_connections_incoming_and_outgoing_requests(
     html = response.content.decode()
     assert response.status_code == 200
     assert [u.pk for u in response.context["page"]().object_list] == [alice.pk]
-    assert [r.sender_id for r in response.context["incoming"]] == [bob.pk]
-    assert [r.recipient_id for r in response.context["outgoing"]] == [carol.pk]
+    assert [r.sender_id for r in response.context["incoming"]()] == [bob.pk]
+    assert [r.recipient_id for r in response.context["outgoing"]()] == [carol.pk]
     assert "Ciao Davide!" in html and "Ciao Carolina!" in html
     assert erin.name not in html
 

@@ -72,7 +72,7 @@ def test_an_ignored_request_leaves_the_inbox_but_still_looks_pending_to_the_send
     erin_client.post(url(pending), {"action": "ignore"})
 
     assert 'data-testid="request-card"' not in erin_client.get("/rete/").content.decode()
-    outgoing = dave_client.get("/rete/").context["outgoing"]
+    outgoing = dave_client.get("/rete/").context["outgoing"]()
     assert [r.pk for r in outgoing] == [pending.pk]
 
 
