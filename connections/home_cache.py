@@ -20,10 +20,11 @@ The blocks that show nothing the member posts (moderation, requests, people, eve
 profile nudge, groups) are keyed by the member's *standing* generation instead, which their
 posts, answers, comments, votes and watches leave as it was (config.page_cache.forget_activity,
 and POSTING_VIEWS below); of those, moderation, requests and groups (its reports to review)
-stay keyed by the badges. Requests and people also follow the member's *circle* generation:
-a connection request sent, answered or withdrawn, a connection made or removed, a suggestion
-dismissed renew it and the member's own (config.page_cache.forget_circle, CIRCLE_VIEWS),
-leaving the standing one, and so the other standing blocks, as they were.
+stay keyed by the badges. Requests and people follow the member's *circle* generation
+instead: a connection request sent, answered or withdrawn, a connection made or removed, a
+suggestion dismissed, a block renew it and the member's own (config.page_cache.forget_circle,
+CIRCLE_VIEWS), leaving the standing one, and so the other standing blocks, as they were; a
+group joined or a profile edit renews the standing one and leaves these two as they were.
 
 So the home never shows what the member may no longer read, and always what they just did.
 What others do otherwise may lag by the block's time (a new join request in a group they
@@ -73,8 +74,10 @@ BLOCK_SECONDS = {
 # the badges.
 STANDING_BLOCKS = {"moderation", "requests", "people", "events", "profile", "groups"}
 # Of those, the blocks that show the member's circle (connections, connection requests,
-# suggestions) are kept under their circle generation too (config.page_cache.forget_circle):
-# a request sent or accepted leaves the others as they were.
+# suggestions) are kept under their circle generation instead (config.page_cache.forget_circle):
+# a request sent or accepted leaves the others as they were, and a group joined or a profile
+# edit leaves these (the suggestions they change are the worker's to refresh, within the
+# block's time; a block either way renews the circle too).
 CIRCLE_BLOCKS = {"requests", "people"}
 BADGE_BLOCKS = {"activity", "moderation", "requests", "groups"}
 # Blocks whose costly data is kept under the standing generation while their HTML follows the
@@ -86,8 +89,8 @@ STANDING_DATA = {"questions"}
 
 def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]:
     """Each block's key suffixes, for its HTML and for its data: member, language, everyone's
-    generation and the member's own (or standing) one, and the badges where the block shows
-    them; one cache round trip."""
+    generation and the one the block follows (the member's own, standing or circle one), and
+    the badges where the block shows them; one cache round trip."""
     everyone, own = generation_keys(user.pk)
     standing, circle = generation_keys(user.pk, standing=True)[1:]
     generations = cache.get_many([everyone, own, standing, circle])
@@ -99,14 +102,16 @@ def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]
                 get_language() or "",
                 generations.get(everyone, "0"),
                 generations.get(member, "0"),
-                generations.get(circle, "0")
-                if member == standing and name in CIRCLE_BLOCKS
-                else "",
                 badges if name in BADGE_BLOCKS else "",
             )
         )
 
-    html = {name: suffix(name, standing if name in STANDING_BLOCKS else own) for name in names}
+    def follows(name: str) -> str:
+        if name in CIRCLE_BLOCKS:
+            return circle
+        return standing if name in STANDING_BLOCKS else own
+
+    html = {name: suffix(name, follows(name)) for name in names}
     data = {name: suffix(name, standing) if name in STANDING_DATA else html[name] for name in names}
     return html, data
 
@@ -129,8 +134,12 @@ def load_blocks(user, loaders: dict[str, Callable], suffixes: dict[str, str]) ->
             blocks[name] = found[key]
         else:
             blocks[name] = missed[name] = load(user)
-    for name, value in missed.items():
-        cache.set(keys[name], value, BLOCK_SECONDS[name])
+    # One round trip per lifetime, not one per block.
+    for seconds in {BLOCK_SECONDS[name] for name in missed}:
+        kept = {
+            keys[name]: value for name, value in missed.items() if BLOCK_SECONDS[name] == seconds
+        }
+        cache.set_many(kept, seconds)
     return blocks
 
 

@@ -169,3 +169,21 @@ def test_after_a_connection_request_only_the_blocks_showing_the_circle_are_read_
         response = bob_client.get(HOME)
     text = response.content.decode()
     assert 'data-testid="home-requests"' in text and 'data-testid="home-events"' in text
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_after_joining_a_group_the_blocks_showing_the_circle_are_kept(
+    bob_client, bob, alice, dave, moderator, sector, size, django_assert_num_queries
+):
+    fill(bob, alice, dave, moderator, sector, size)
+    joined_group = Group.create_with_owner(alice, name="Aperto", slug="aperto", sector=sector)
+    bob_client.get(HOME)
+    joined = bob_client.post(f"/gruppi/{joined_group.slug}/unisciti/")
+    assert joined.status_code == 302
+    # Every block but requests (two) and people (one): his seats changed, not his circle; and
+    # the picks read again are checked against his answers since (one).
+    with django_assert_num_queries(FULL_HOME - 2 - 1 + 1):
+        response = bob_client.get(HOME)
+    text = response.content.decode()
+    assert 'data-testid="home-requests"' in text and 'data-testid="home-people"' in text
+    assert "Aperto" in text.split('data-testid="home-groups"')[1]
