@@ -7,8 +7,10 @@ messages go through prefetch_keyed(), with a signature of what they show.
 The key is a hash of everything the post's fragment shows: the post and its comments as loaded
 for this request (body, score, acceptance, deletion, edit time, authors' names), the viewer's
 *shape* (member or not, author, vote, asker, may edit, moderator, blocked authors, own
-comments), the language, the script prefix, and the current minute (the "3 minutes ago" lines).
-So a cached fragment is never stale: any change makes a new key, and old keys expire.
+comments), the language, the script prefix, and its "3 minutes ago" lines as they read now (their
+text, not the minute: a post from last month reads "1 month ago" all day, and its fragment is
+read back across minutes). So a cached fragment is never stale: any change makes a new key, and
+old keys expire.
 
 Access is checked by the view before any of this runs (get_post_for_reader), and the key
 starts from posts the reader was allowed to load: a non-member never reaches a cache read of a
@@ -17,13 +19,14 @@ The cache fails open (config/cache.py): with Redis down every post is rendered, 
 """
 
 import hashlib
-import time
 
 from django.core.cache import cache
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
-FRAGMENT_SECONDS = 120  # two minute-buckets: a fragment outlives its minute only briefly
+from profiles.templatetags.when import ago
+
+FRAGMENT_SECONDS = 120  # a fragment not read back for two minutes goes
 CSRF_PLACEHOLDER = "gildacsrf0placeholder0for0cached0fragments0000000000000000000000000"
 
 
@@ -40,6 +43,7 @@ def _comment_signature(comment) -> tuple:
         comment.author_id,
         _author_signature(comment.author),
         comment.created_at,
+        ago(comment.created_at),
         comment.body_html,
         comment.hidden_at,
     )
@@ -77,7 +81,7 @@ def fragment_key(post, *, group, viewer_pk, member: bool, asker: bool, moderator
         group.slug,
         get_language(),
         get_script_prefix(),
-        int(time.time() // 60),
+        ago(post.created_at),
     )
     digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
     return f"thread-post:{digest}"
@@ -85,7 +89,7 @@ def fragment_key(post, *, group, viewer_pk, member: bool, asker: bool, moderator
 
 def row_key(thread, *, show_group: bool) -> str:
     """The cache key of a thread-list row (groups/threads.html#thread-row): the same for every
-    reader, so it holds only what the row shows, and the minute for its "active 3 minutes ago"."""
+    reader, so it holds only what the row shows, with its "active 3 minutes ago" as it reads now."""
     signature = (
         thread.pk,
         thread.title,
@@ -99,7 +103,7 @@ def row_key(thread, *, show_group: bool) -> str:
         thread.group.slug,
         get_language(),
         get_script_prefix(),
-        int(time.time() // 60),
+        ago(thread.last_activity_at),
     )
     digest = hashlib.blake2b(repr(signature).encode(), digest_size=20).hexdigest()
     return f"thread-row:{digest}"

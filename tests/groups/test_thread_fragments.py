@@ -3,10 +3,13 @@ the next view, never shown to someone who may not read the group, never stale af
 varying with how the viewer sees the post, and failing open when Redis is down."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from groups.models import Post
 
@@ -190,3 +193,27 @@ def test_an_outsider_never_gets_a_cached_event_row_of_a_closed_group(
     assert "Cena riservata" in bob_client.get(url).content.decode()  # a member fills the cache
     for reader in (dave_client, client):
         assert "Cena riservata" not in reader.get(url).content.decode()
+
+
+def test_an_old_post_is_read_back_across_minutes_and_a_new_one_shows_its_age(
+    open_group, alice, bob, bob_client
+):
+    """A fragment is keyed by its "3 minutes ago" as it reads, not by the minute: a post from
+    last month is read back the next minute, a post of a minute ago is rendered again."""
+    open_group.add_member(bob)
+    start = timezone.now().replace(second=10, microsecond=0)
+    with time_machine.travel(start - timedelta(days=40), tick=False):
+        question = Post.ask(open_group, alice, title="Preventivi?", body="Come li fate?")
+    with time_machine.travel(start - timedelta(minutes=2), tick=False):
+        answer = question.answer(bob, body="Con un listino.")
+    url = thread_url(question)
+    with time_machine.travel(start, tick=False):
+        bob_client.get(url)
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        later = bob_client.get(url)
+
+    [read_back] = [post for post in [later.context["question"]] if post.pk == question.pk]
+    [rendered] = [post for post in later.context["page"] if post.pk == answer.pk]
+    assert read_back.cached_fragment is not None
+    assert rendered.cached_fragment is None
+    assert "3\xa0minuti fa" in later.content.decode()  # timesince's non-breaking space
