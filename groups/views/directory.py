@@ -24,12 +24,14 @@ from django.db import models
 from django.db.models import Exists, FloatField, OuterRef, Q, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat
 from django.utils.functional import cached_property, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from config.page_cache import kept_for_member
+from groups.fragments import prefetch_keyed
 from groups.models import Group, Membership, with_activity
 from profiles import gazetteer
 from profiles.models import Profile, Sector, Skill, User
@@ -257,6 +259,24 @@ def get_group_for_directory(user, slug: str) -> Group:
     return get_object_or_404(Group.objects.readable_by(user).select_related("sector"), slug=slug)
 
 
+def card_signature(search, profile: Profile) -> tuple:
+    """Everything a member's card shows (profiles/directory.html), for its cached fragment
+    (groups.fragments.prefetch_keyed): the member, their sector, the distance as shown, their
+    points when the list is by activity, what they are open to and their skills."""
+    distance = getattr(profile, "distance_km", None)
+    by_activity = search.sort == "attivi"
+    return (
+        profile.card_signature,
+        profile.sector.localized_name if profile.sector else None,
+        profile.shows_city,
+        None if distance is None else (distance < 1, floatformat(distance, "0")),
+        profile.activity_score if by_activity else None,
+        by_activity,
+        profile.get_open_to_display() if profile.open_to else "",
+        tuple(skill.name for skill in profile.skills.all()),
+    )
+
+
 @login_required
 @require_GET
 @kept_for_member(standing="alone", badges=False)
@@ -274,6 +294,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(search.members.prefetch_related("skills"), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
+    page.object_list = list(page.object_list)
+    prefetch_keyed(page.object_list, "directory-member", functools.partial(card_signature, search))
     context = {"form": form, "page": page, "search": search, "group": group}
     if request.htmx:
         return render(request, "profiles/directory.html#results", context)

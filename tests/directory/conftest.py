@@ -47,3 +47,15 @@ def distances():
         ]
 
     return distances
+
+
+@pytest.fixture
+def town(alice, bob, carol, dave, sector, settle):
+    """Bob lives in Milano; Alice in Torino (126 km); Carol in Monza (15 km); Dave in Roma."""
+    settle(bob, "Milano")
+    settle(
+        alice, "Torino", headline="Copywriter per e-commerce", sector=sector, open_to="mentoring"
+    )
+    settle(carol, "Monza", headline="Traduttrice tecnica", open_to="clients")
+    settle(dave, "Roma", headline="Grafico")
+    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave}

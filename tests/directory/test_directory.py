@@ -7,18 +7,6 @@ from groups.models import Sector
 from profiles.models import Profile, Skill
 
 
-@pytest.fixture
-def town(alice, bob, carol, dave, sector, settle):
-    """Bob lives in Milano; Alice in Torino (126 km); Carol in Monza (15 km); Dave in Roma."""
-    settle(bob, "Milano")
-    settle(
-        alice, "Torino", headline="Copywriter per e-commerce", sector=sector, open_to="mentoring"
-    )
-    settle(carol, "Monza", headline="Traduttrice tecnica", open_to="clients")
-    settle(dave, "Roma", headline="Grafico")
-    return {"alice": alice, "bob": bob, "carol": carol, "dave": dave}
-
-
 def test_directory_lists_other_active_members_newest_first(
     bob_client, town, make_user, directory_url, cards
 ):

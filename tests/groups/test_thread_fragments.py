@@ -212,7 +212,7 @@ def test_an_old_post_is_read_back_across_minutes_and_a_new_one_shows_its_age(
     with time_machine.travel(start + timedelta(minutes=1), tick=False):
         later = bob_client.get(url)
 
-    [read_back] = [post for post in [later.context["question"]] if post.pk == question.pk]
+    read_back = later.context["question"]
     [rendered] = [post for post in later.context["page"] if post.pk == answer.pk]
     assert read_back.cached_fragment is not None
     assert rendered.cached_fragment is None
