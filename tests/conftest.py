@@ -6,6 +6,7 @@ member with a known password.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -458,6 +459,18 @@ def rendered_pages(settings):
     """No shared copies of the pages members share: the test counts or inspects a rendered
     page (tests/test_shared_pages.py covers the copies)."""
     settings.SHARED_PAGE_SECONDS = 0
+
+
+@pytest.fixture
+def without_tokens():
+    """without_tokens(response): the page without its CSRF tokens and nonces, which each
+    response has anew, to compare a page read back from cached fragments with one rendered."""
+
+    def without_tokens(response) -> str:
+        html = re.sub(r'nonce="[A-Za-z0-9_-]+"', "", response.content.decode())
+        return re.sub(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])", "", html)
+
+    return without_tokens
 
 
 @pytest.fixture
