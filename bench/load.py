@@ -2,8 +2,14 @@
 a write (ask, answer, vote, comment, join, connect, accept), on the seed-large data.
 
     make seed-large && make bench-load
-    .venv/bin/python -m bench.load [--users 40] [--minutes 5] [--workers 3] [--worker-class gthread]
-                                   [--threads 2] [--output bench/results/load.md]
+    .venv/bin/python -m bench.load [--users 40] [--minutes 5] [--rate 100] [--workers 3]
+                                   [--worker-class gthread] [--threads 2]
+                                   [--output bench/results/load.md]
+
+The members offer 100 requests per second in all (--rate), each at its own pace: a server that
+holds the rate serves it with a short p95, one that cannot falls behind and the report shows the
+rate it served. --rate 0 is the closed loop: each member clicks again 50-250 ms after each
+answer, which finds the most the server serves.
 
 gunicorn (GILDA_ENV=prod, DEBUG off, Redis) and a real Celery worker serve on loopback;
 locust (bench/locustfile.py) drives them headless. The report gives req/s, p50/p95/p99, the
@@ -173,6 +179,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description="Load test with writes.")
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--minutes", type=float, default=5.0)
+    # The test: 100 requests per second offered in all, each member at its own pace.
+    # 0: closed loop, each member clicks again 50-250 ms after each answer (the capacity).
+    parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=3)
     # As docker-compose.yml and the Dockerfile run it.
     parser.add_argument("--worker-class", default="gthread")
@@ -238,7 +247,8 @@ def main(argv: list[str]) -> None:
              "--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING",
              "--stop-timeout", "10"],
             cwd=ROOT, env=env | {"BENCH_LOAD_PLAN": str(plan_file),
-                                 "BENCH_LOAD_ACKS": str(acks_file)},
+                                 "BENCH_LOAD_ACKS": str(acks_file),
+                                 "BENCH_LOAD_RATE": str(args.rate)},
             capture_output=True, text=True, check=False, timeout=seconds + 120,
         )  # fmt: skip
     finally:
@@ -273,7 +283,13 @@ def report(rows: list[dict], outcome: dict, lost: list[dict], args, elapsed: flo
     lines = [
         "# Load test with writes (`make bench-load`)",
         "",
-        f"{args.users} simulated members for {args.minutes:g} min on loopback, gunicorn "
+        f"{args.users} simulated members for {args.minutes:g} min on loopback, "
+        + (
+            f"offering {args.rate:g} req/s in all (each member paced)"
+            if args.rate
+            else "closed loop (each member clicks again 50-250 ms after each answer)"
+        )
+        + ", gunicorn "
         f"`--workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}`"
         f", a Celery worker; {os.cpu_count()} shared CPUs, load average "
         f"{' / '.join(f'{value:.1f}' for value in os.getloadavg())} at the end "

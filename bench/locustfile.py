@@ -12,7 +12,7 @@ import random
 import threading
 import uuid
 
-from locust import between, events, task
+from locust import between, constant_throughput, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from requests.cookies import create_cookie
 
@@ -22,6 +22,9 @@ SERVER_ERRORS = [0]
 REFUSED = [0]
 _LOCK = threading.Lock()
 _MEMBERS = iter(PLAN["members"])
+# The rate offered in all, in requests per second (bench/load.py --rate), shared by the members;
+# 0: each member clicks again 50-250 ms after each answer, as fast as the server lets them.
+RATE = float(os.environ.get("BENCH_LOAD_RATE") or 0)
 
 
 @events.quitting.add_listener
@@ -34,7 +37,10 @@ class Member(FastHttpUser):
     """FastHttpUser (geventhttpclient) rather than HttpUser (requests): the load generator
     shares the server's CPUs, and requests took about 3 ms of CPU per request from them."""
 
-    wait_time = between(0.05, 0.25)
+    # Paced, each member starts a request every len(members) / RATE seconds, unless the last
+    # one took longer: a server that cannot keep up serves fewer than RATE, and the report shows
+    # it.
+    wait_time = constant_throughput(RATE / len(PLAN["members"])) if RATE else between(0.05, 0.25)
 
     def on_start(self):
         with _LOCK:
@@ -159,17 +165,23 @@ class Member(FastHttpUser):
             {"kind": "comment", "marker": marker},
         )
 
+    def _instead(self) -> None:
+        """A member with nothing left to join, ask or accept: paced, they read their home in
+        that turn, so that the rate offered stays what was asked."""
+        if RATE:
+            self.home()
+
     @task(1)
     def join(self):
         if not self.joinable:
-            return
+            return self._instead()
         slug = self.joinable.pop()
         self._post(f"/gruppi/{slug}/unisciti/", "join", {}, {"kind": "join", "group": slug})
 
     @task(1)
     def connect(self):
         if not self.targets:
-            return
+            return self._instead()
         other = self.targets.pop()
         self._post(
             f"/rete/persone/{other}/connetti/",
@@ -181,7 +193,7 @@ class Member(FastHttpUser):
     @task(1)
     def accept(self):
         if not self.incoming:
-            return
+            return self._instead()
         request_id, sender = self.incoming.pop()
         self._post(
             f"/rete/richieste/{request_id}/",
