@@ -188,6 +188,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default=str(RESULTS / "load.md"))
     args = parser.parse_args(argv)
+    if args.rate < 0:
+        parser.error("--rate is requests per second in all, 0 or more (0: the closed loop)")
 
     os.environ.update(PROD_ENV)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
