@@ -62,6 +62,19 @@ def test_a_groups_search_walks_its_newest_posts(closed_group, bob):
     assert "post_group_newest_idx" in plan_of(query["sql"])
 
 
+def test_the_thread_lists_pager_counts_from_the_live_questions_index(closed_group, bob, bob_client):
+    from groups.models import Post
+
+    Post.ask(closed_group, bob, title="Un progetto?", body="Il progetto del cliente.")
+    url = reverse("groups:threads", args=[closed_group.slug])
+    with CaptureQueriesContext(connection) as queries:
+        response = bob_client.get(url)
+    assert response.status_code == 200
+    assert "Un progetto?" in response.text
+    (count_sql,) = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    assert "post_live_questions_idx" in plan_of(count_sql)
+
+
 @pytest.mark.django_db
 def test_queries_are_never_planned_in_parallel():
     """The site's queries share few cores: no parallel workers (settings, DB_PARALLEL_WORKERS)."""

@@ -258,6 +258,14 @@ class Post(models.Model):
             # A group's search starts from its newest posts and stops at SEARCH_CANDIDATES
             # matches: a common word (in half the posts) no longer bitmaps and sorts them all.
             models.Index(fields=["group", "-id"], name="post_group_newest_idx"),
+            # The thread list's pager counts a group's live questions as members see them: an
+            # index-only count, not a visit to every question's heap page (8.7 ms each, 2.5%
+            # of a core in the load test).
+            models.Index(
+                fields=["group"],
+                condition=Q(kind="question", deleted_at__isnull=True, hidden_at__isnull=True),
+                name="post_live_questions_idx",
+            ),
         ]
 
     def __str__(self) -> str:
