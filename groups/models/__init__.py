@@ -24,6 +24,7 @@ from groups.models.qa import (
     PostQuerySet,
     Question,
     activity_shown_to,
+    rank_threads,
     with_activity,
 )
 from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
@@ -57,6 +58,7 @@ __all__ = [
     "ThreadWatch",
     "Vote",
     "activity_shown_to",
+    "rank_threads",
     "cached_most_active_members",
     "most_active_members",
     "with_activity",
