@@ -166,8 +166,22 @@ def edges_touching(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         parts_a.append(a)
         parts_b.append(b)
     low, high = np.concatenate(parts_a), np.concatenate(parts_b)
-    pairs = np.unique(np.stack([low, high], axis=1), axis=0) if len(low) else np.empty((0, 2))
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    return unique_pairs(low, high)
+
+
+def unique_pairs(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each (low, high) pair once, sorted by low then high. Ids below 2**31 (all of them, in
+    practice) are packed into one int64 key each: sorting keys is several times faster than
+    np.unique over rows (axis=0), which compares each row as a record."""
+    if not len(low):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    low, high = low.astype(np.int64), high.astype(np.int64)
+    if min(low.min(), high.min()) >= 0 and max(low.max(), high.max()) < 2**31:
+        keys = np.unique((low << 32) | high)
+        return keys >> 32, keys & 0xFFFFFFFF
+    pairs = np.unique(np.stack([low, high], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
 
 
 @dataclass
