@@ -5,6 +5,7 @@ read on the pages (their own groups' insides), in a constant number of queries."
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
@@ -36,15 +37,31 @@ OFFER_STOPWORDS = {
 }  # fmt: skip
 
 
+# What a pick shows of its question, read as one tuple per candidate.
+CANDIDATE_FIELDS = (
+    "pk", "title", "answer_count", "created_at", "last_activity_at", "excerpt",
+    "accepted_here", "group_id", "group__name", "group__slug",
+)  # fmt: skip
+
+
 @dataclass
 class QuestionPick:
-    question: Post
+    candidate: dict
     reasons: list[str] = field(default_factory=list)
     score: int = 0
 
+    @cached_property
+    def question(self) -> Post:
+        """The question as an unsaved-looking Post with its group: what the home and the
+        digest show of it (title, group, answers, dates, address)."""
+        row = self.candidate
+        group = Group(pk=row["group_id"], name=row["group__name"], slug=row["group__slug"])
+        fields = ("pk", "title", "answer_count", "created_at", "last_activity_at")
+        return Post(group=group, kind=Post.Kind.QUESTION, **{name: row[name] for name in fields})
+
     @property
     def url(self) -> str:
-        return post_url("thread", self.question.group.slug, self.question.pk)
+        return post_url("thread", self.candidate["group__slug"], self.candidate["pk"])
 
 
 def _words(text: str) -> set[str]:
@@ -71,10 +88,10 @@ def still_unanswered(user, picks: list[QuestionPick]) -> list[QuestionPick]:
     """The first picks the member has not answered since they were read. One query."""
     answered = set(
         _answers_by(user)
-        .filter(question_id__in=[pick.question.pk for pick in picks])
+        .filter(question_id__in=[pick.candidate["pk"] for pick in picks])
         .values_list("question_id", flat=True)
     )
-    return [pick for pick in picks if pick.question.pk not in answered][:QUESTIONS_SHOWN]
+    return [pick for pick in picks if pick.candidate["pk"] not in answered][:QUESTIONS_SHOWN]
 
 
 def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[QuestionPick]:
@@ -87,6 +104,7 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
     skills = [skill.name for skill in profile.skills.all()] if profile else []
     offer_words = _words(profile.offers if profile else "") - OFFER_STOPWORDS
     mine = _answers_by(user)
+    # Tuples, not models: 200 candidates are read, about ten kept (QuestionPick.question).
     candidates = (
         Post.objects.questions()
         .alive()
@@ -101,15 +119,14 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
             excerpt=Substr("body", 1, 600),
             accepted_here=Exists(mine.filter(is_accepted=True, group=OuterRef("group"))),
         )
-        .select_related("group")
-        .only("pk", "title", "answer_count", "last_activity_at", "created_at",
-              "group__name", "group__slug")
-        .order_by(F("answer_count").asc(), "-last_activity_at", "-pk")[:QUESTION_CANDIDATES]
-    )  # fmt: skip
+        .order_by(F("answer_count").asc(), "-last_activity_at", "-pk")
+        .values_list(*CANDIDATE_FIELDS)[:QUESTION_CANDIDATES]
+    )
     picks = []
-    for question in candidates:
-        pick = QuestionPick(question)
-        text = f"{question.title}\n{question.excerpt}".lower()
+    for row in candidates:
+        candidate = dict(zip(CANDIDATE_FIELDS, row, strict=True))
+        pick = QuestionPick(candidate)
+        text = f"{candidate['title']}\n{candidate.pop('excerpt')}".lower()
         matched = [name for name in skills if _contains(text, name)]
         for name in matched[:2]:
             pick.reasons.append(_("matches your skill: %(skill)s") % {"skill": name})
@@ -118,12 +135,12 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
         if offered:
             pick.reasons.append(_("matches what you offer: %(word)s") % {"word": offered[0]})
             pick.score += 2
-        if question.accepted_here:
+        if candidate["accepted_here"]:
             pick.reasons.append(
-                _("your answers were accepted in %(group)s") % {"group": question.group.name}
+                _("your answers were accepted in %(group)s") % {"group": candidate["group__name"]}
             )
             pick.score += 1
-        if question.answer_count == 0:
+        if candidate["answer_count"] == 0:
             if not pick.reasons:
                 pick.reasons.append(_("nobody has answered yet"))
         elif not pick.score:
