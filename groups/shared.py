@@ -20,7 +20,6 @@ import hashlib
 import time
 from datetime import UTC, datetime
 
-import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, CharField, F, Q, Value, When
@@ -252,14 +251,14 @@ def search_ranks(request: HttpRequest, text: str) -> list[int]:
     keys = {f"search-hits:{generation}:{scope}:{digest}": scope for scope in scopes}
     kept = cache.get_many(list(keys))
     now = time.time()
-    parts, began, fresh = [], now, {}
+    hits, began, fresh = [], now, {}
     for key, scope in keys.items():
         if key in kept:
             began = min(began, kept[key][0])
-            parts.append(kept[key][1])
+            hits.extend(kept[key][1])
         else:
             fresh[key] = (now, scopes[scope].search_hits(text))
-            parts.append(fresh[key][1])
+            hits.extend(fresh[key][1])
     if fresh:
         cache.set_many(fresh, seconds)
     wrote_at = found.get(wrote[0]) if wrote else None
@@ -268,11 +267,11 @@ def search_ranks(request: HttpRequest, text: str) -> list[int]:
         since = datetime.fromtimestamp(began - CLOCK_MARGIN, tz=UTC)
         mine = Post.objects.visible_to(user).filter(author=user)
         mine = mine.filter(Q(created_at__gte=since) | Q(edited_at__gte=since))
-        recent = list(mine.values_list("pk", flat=True))
+        recent = set(mine.values_list("pk", flat=True))
         if recent:
-            parts = [part[~np.isin(part[:, 0], recent)] for part in parts]
-            parts.append(mine.search_hits(text))
-    return rank_threads(*parts)
+            hits = [hit for hit in hits if hit[0] not in recent]
+            hits.extend(mine.search_hits(text))
+    return rank_threads(hits)
 
 
 # The things each shared page shows (config.page_cache.forget_pages) ------------------------

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import numpy as np
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connections, models, transaction
@@ -129,24 +128,22 @@ class PostQuerySet(models.QuerySet):
         It starts from the full-text index: the newest SEARCH_CANDIDATES matching posts
         (not every match: a common word matches half the site), ranked, one entry per thread.
         """
-        return rank_threads(self.search_hits(text), cap=cap)
+        return rank_threads(self.search_hits(text), cap)
 
-    def search_hits(self, text: str) -> np.ndarray:
-        """The newest SEARCH_CANDIDATES live posts that match, newest first, as rows of (post,
-        thread, rank) in a float array (ids are exact in it): what thread_ranks ranks, and
-        what groups.shared.search_ranks keeps per scope, compact to store and merge."""
+    def search_hits(self, text: str) -> list[tuple[int, int, float]]:
+        """The newest SEARCH_CANDIDATES live posts that match, as (post, thread, rank), newest
+        first: what thread_ranks ranks, and what groups.search keeps per scope."""
         text = (text or "").strip()[:200]
-        rows = []
-        if text:
-            rows = (
-                self.alive()
-                .filter(Q(question__isnull=True) | Q(question__deleted_at__isnull=True))
-                .search(text)
-                .annotate(thread=Coalesce("question_id", "id"))
-                .order_by("-pk")
-                .values_list("pk", "thread", "rank")[:SEARCH_CANDIDATES]
-            )
-        return np.array(list(rows), dtype=np.float64).reshape(-1, 3)
+        if not text:
+            return []
+        return list(
+            self.alive()
+            .filter(Q(question__isnull=True) | Q(question__deleted_at__isnull=True))
+            .search(text)
+            .annotate(thread=Coalesce("question_id", "id"))
+            .order_by("-pk")
+            .values_list("pk", "thread", "rank")[:SEARCH_CANDIDATES]
+        )
 
     def update_search_vectors(self) -> int:
         if not _is_postgresql(self.db):
@@ -157,19 +154,17 @@ class PostQuerySet(models.QuerySet):
         )
 
 
-def rank_threads(*parts: np.ndarray, cap: int | None = None) -> list[int]:
-    """Thread ids from search hits (rows of post, thread, rank: PostQuerySet.search_hits):
-    the newest SEARCH_CANDIDATES posts of all the parts count, each thread by its best post,
-    best first (then newest), at most `cap` (SEARCH_CAP). Parts may share posts."""
-    hits = np.concatenate([np.empty((0, 3)), *(part.reshape(-1, 3) for part in parts)])
-    if not len(hits):
-        return []
-    _, first = np.unique(-hits[:, 0], return_index=True)  # newest first, each post once
-    hits = hits[first][:SEARCH_CANDIDATES]
-    by_thread = hits[np.lexsort((-hits[:, 2], hits[:, 1]))]  # each thread's best post first
-    best = by_thread[np.r_[True, by_thread[1:, 1] != by_thread[:-1, 1]]]
-    ranked = best[np.lexsort((-best[:, 1], -best[:, 2]))]  # best rank, then newest thread
-    return ranked[: cap or SEARCH_CAP, 1].astype(np.int64).tolist()
+def rank_threads(hits, cap: int | None = None) -> list[int]:
+    """Thread ids from search hits (post, thread, rank): the newest SEARCH_CANDIDATES posts
+    count, each thread by its best post, best first (then newest), at most `cap` (SEARCH_CAP).
+    Hits gathered from several scopes may repeat a post."""
+    newest = sorted({post: (thread, rank) for post, thread, rank in hits}.items(), reverse=True)
+    best: dict[int, float] = {}
+    for _post, (thread, rank) in newest[:SEARCH_CANDIDATES]:
+        if rank > best.get(thread, -1.0):
+            best[thread] = rank
+    ranked = sorted(best, key=lambda thread: (-best[thread], -thread))
+    return ranked[: cap or SEARCH_CAP]
 
 
 class Post(models.Model):

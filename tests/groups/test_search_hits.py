@@ -6,16 +6,14 @@ once, what others post within SHARED_PAGE_SECONDS, and with Redis down every sea
 The requests carry HX-Request, which runs the view every time (no shared copy of the page):
 these tests are about the hits under it."""
 
-import random
 import time
 
-import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.urls import reverse
 
-from groups.models import Post, rank_threads
+from groups.models import Post
 from groups.shared import search_ranks
 
 HTMX = {"HX-Request": "true"}
@@ -109,31 +107,3 @@ def test_with_redis_down_every_search_is_live(corpus, unreachable_redis, bob_cli
     assert shown(bob_client, "tariffe") == {"Naming riservato?", "Tariffe dei copy?"}
     assert shown(dave_client, "tariffe") == {"Tariffe dei copy?"}
     assert unreachable_redis()
-
-
-def ranked_by_hand(hits, cap: int, candidates: int) -> list[int]:
-    """The ranking rule, written plainly: the newest `candidates` posts, each thread by its
-    best post, best first, then newest thread."""
-    newest = sorted({post: (thread, rank) for post, thread, rank in hits}.items(), reverse=True)
-    best: dict[int, float] = {}
-    for _post, (thread, rank) in newest[:candidates]:
-        best[thread] = max(rank, best.get(thread, -1.0))
-    return sorted(best, key=lambda thread: (-best[thread], -thread))[:cap]
-
-
-@pytest.mark.parametrize("seed", range(25))
-def test_scopes_merged_rank_as_one_list_of_their_hits(seed, monkeypatch):
-    monkeypatch.setattr("groups.models.qa.SEARCH_CANDIDATES", 40)
-    rng = random.Random(seed)
-    threads = rng.sample(range(1, 400), 25)
-    hits = [
-        (post, rng.choice(threads), rng.choice([0.1, 0.25, 0.5, round(rng.random(), 6)]))
-        for post in rng.sample(range(1, 2000), rng.randint(0, 120))
-    ]
-    parts = [[], [], []]
-    for hit in hits:  # each post in one scope or more (a group both open and listed closed)
-        for part in rng.sample(parts, rng.randint(1, 2)):
-            part.append(hit)
-    arrays = [np.array(sorted(part, reverse=True), dtype=np.float64) for part in parts]
-
-    assert rank_threads(*arrays, cap=15) == ranked_by_hand(hits, cap=15, candidates=40)
