@@ -468,7 +468,7 @@ def _fill_own_parts(request: HttpRequest, content: bytes, kept: dict[str, str]) 
     return content
 
 
-def wrote_key(user_id: int, thing: str = "") -> str:
+def _wrote_key(user_id: int, thing: str = "") -> str:
     return f"wrote:{user_id}:{thing}" if thing else f"wrote:{user_id}"
 
 
@@ -491,7 +491,7 @@ def note_writer(
         forget_members(user_id)
     if settings.SHARED_PAGE_SECONDS:
         now = time.time()
-        times = {wrote_key(user_id): now} | {wrote_key(user_id, name): now for name in renewed}
+        times = {_wrote_key(user_id): now} | {_wrote_key(user_id, name): now for name in renewed}
         # As long as any copy may be served without current generations: a list's lifetime,
         # which the settle time may not exceed (settings).
         cache.set_many(times, settings.SHARED_PAGE_SECONDS + 2)
@@ -593,7 +593,7 @@ def shared_for_members(reader: Callable, pages: Callable | None = None, *, settl
             key = page_key(request, "shared", timezone.get_current_timezone_name(), kind)
             things = pages(**kwargs) if pages else ()
             user_id = request.user.pk
-            wrote = [wrote_key(user_id, name) for name in things] or [wrote_key(user_id)]
+            wrote = [_wrote_key(user_id, name) for name in things] or [_wrote_key(user_id)]
             parts = [own_key(request) for own_key in _OWN_KEYS.values()]
             generations = [EVERYONE, *map(page_generation, things)]
             found = cache.get_many([*generations, *wrote, key, *parts])

@@ -16,12 +16,6 @@ in ConnectionsConfig.ready (a seat, a request decided, a ban, a block, a reply m
 waitlist, a member marked present, a profile saved).
 """
 
-import hashlib
-import time
-from datetime import UTC, datetime
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import HttpRequest
@@ -29,14 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from config.compiled import CompiledQuery
-from config.page_cache import (
-    CLOCK_MARGIN,
-    EVERYONE,
-    forget_pages,
-    member_state,
-    own_part,
-    wrote_key,
-)
+from config.page_cache import forget_pages, member_state, own_part
 from groups.models import (
     Ban,
     Comment,
@@ -48,7 +35,6 @@ from groups.models import (
     Rsvp,
     ThreadWatch,
     Vote,
-    rank_threads,
 )
 from profiles.models import Block, Profile
 
@@ -217,61 +203,6 @@ def events_reader(request: HttpRequest) -> tuple | None:
     state = state_of(request)
     mine = tuple(sorted(state["roles"])) if request.GET.get("miei") else ()
     return ("reader", state["closed"], state["place"], mine)
-
-
-# Search across groups ----------------------------------------------------------------------
-
-
-def search_ranks(request: HttpRequest, text: str) -> list[int]:
-    """The threads matching `text` that the reader may read, best first (Post.thread_ranks).
-
-    The newest matching posts of each *scope* (the open groups; each closed group) are kept
-    for SHARED_PAGE_SECONDS and shared by every reader of that scope: a reader's ranking is
-    the merge of their scopes' hits (the open groups', and those of the closed groups they are
-    in), the same as one query over all they may read. What others post is found within
-    that time, as on the search page itself; what is withdrawn (a post hidden or deleted, a
-    group closed or deleted) at once, since the hits live under everyone's generation, and
-    the rows shown are scoped again (views.qa._matching_page). The reader's own posts and
-    edits since the oldest hits used are read live and replace theirs: a member finds what
-    they just wrote. Staff, who read every group, get a live ranking."""
-    text = (text or "").strip()[:200]
-    user = request.user
-    seconds = settings.SHARED_PAGE_SECONDS
-    if not text or not seconds or (user.is_authenticated and user.is_staff):
-        return Post.objects.visible_to(user).thread_ranks(text)
-    live = Post.objects.filter(deleted_at__isnull=True, hidden_at__isnull=True)
-    scopes = {"open": live.filter(group__visibility=Group.Visibility.OPEN)}
-    if user.is_authenticated:
-        for slug in state_of(request)["closed"]:
-            scopes[f"closed:{slug}"] = live.filter(group__slug=slug)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-    wrote = [wrote_key(user.pk)] if user.is_authenticated else []
-    found = cache.get_many([EVERYONE, *wrote])
-    generation = found.get(EVERYONE, "0")
-    keys = {f"search-hits:{generation}:{scope}:{digest}": scope for scope in scopes}
-    kept = cache.get_many(list(keys))
-    now = time.time()
-    hits, began, fresh = [], now, {}
-    for key, scope in keys.items():
-        if key in kept:
-            began = min(began, kept[key][0])
-            hits.extend(kept[key][1])
-        else:
-            fresh[key] = (now, scopes[scope].search_hits(text))
-            hits.extend(fresh[key][1])
-    if fresh:
-        cache.set_many(fresh, seconds)
-    wrote_at = found.get(wrote[0]) if wrote else None
-    if wrote_at is not None and wrote_at + CLOCK_MARGIN >= began:
-        # What the reader posted or edited since the oldest hits were read: theirs, live.
-        since = datetime.fromtimestamp(began - CLOCK_MARGIN, tz=UTC)
-        mine = Post.objects.visible_to(user).filter(author=user)
-        mine = mine.filter(Q(created_at__gte=since) | Q(edited_at__gte=since))
-        recent = set(mine.values_list("pk", flat=True))
-        if recent:
-            hits = [hit for hit in hits if hit[0] not in recent]
-            hits.extend(mine.search_hits(text))
-    return rank_threads(hits)
 
 
 # The things each shared page shows (config.page_cache.forget_pages) ------------------------

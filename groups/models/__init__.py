@@ -24,7 +24,6 @@ from groups.models.qa import (
     PostQuerySet,
     Question,
     activity_shown_to,
-    rank_threads,
     with_activity,
 )
 from groups.models.qa_records import Comment, PostRevision, ThreadWatch, Vote
@@ -58,7 +57,6 @@ __all__ = [
     "ThreadWatch",
     "Vote",
     "activity_shown_to",
-    "rank_threads",
     "cached_most_active_members",
     "most_active_members",
     "with_activity",

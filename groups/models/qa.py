@@ -128,22 +128,23 @@ class PostQuerySet(models.QuerySet):
         It starts from the full-text index: the newest SEARCH_CANDIDATES matching posts
         (not every match: a common word matches half the site), ranked, one entry per thread.
         """
-        return rank_threads(self.search_hits(text), cap)
-
-    def search_hits(self, text: str) -> list[tuple[int, int, float]]:
-        """The newest SEARCH_CANDIDATES live posts that match, as (post, thread, rank), newest
-        first: what thread_ranks ranks, and what groups.search keeps per scope."""
         text = (text or "").strip()[:200]
         if not text:
             return []
-        return list(
+        hits = (
             self.alive()
             .filter(Q(question__isnull=True) | Q(question__deleted_at__isnull=True))
             .search(text)
             .annotate(thread=Coalesce("question_id", "id"))
             .order_by("-pk")
-            .values_list("pk", "thread", "rank")[:SEARCH_CANDIDATES]
+            .values_list("thread", "rank")[:SEARCH_CANDIDATES]
         )
+        best: dict[int, float] = {}
+        for thread, rank in hits:
+            if rank > best.get(thread, -1.0):
+                best[thread] = rank
+        ranked = sorted(best, key=lambda thread: (-best[thread], -thread))
+        return ranked[: cap or SEARCH_CAP]
 
     def update_search_vectors(self) -> int:
         if not _is_postgresql(self.db):
@@ -152,19 +153,6 @@ class PostQuerySet(models.QuerySet):
             search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
             + SearchVector("body", weight="B", config=SEARCH_CONFIG)
         )
-
-
-def rank_threads(hits, cap: int | None = None) -> list[int]:
-    """Thread ids from search hits (post, thread, rank): the newest SEARCH_CANDIDATES posts
-    count, each thread by its best post, best first (then newest), at most `cap` (SEARCH_CAP).
-    Hits gathered from several scopes may repeat a post."""
-    newest = sorted({post: (thread, rank) for post, thread, rank in hits}.items(), reverse=True)
-    best: dict[int, float] = {}
-    for _post, (thread, rank) in newest[:SEARCH_CANDIDATES]:
-        if rank > best.get(thread, -1.0):
-            best[thread] = rank
-    ranked = sorted(best, key=lambda thread: (-best[thread], -thread))
-    return ranked[: cap or SEARCH_CAP]
 
 
 class Post(models.Model):

@@ -25,14 +25,7 @@ from groups.models import (
     Vote,
 )
 from groups.models.reports import open_target_count
-from groups.shared import (
-    group_pages,
-    group_reader,
-    search_ranks,
-    search_reader,
-    thread_pages,
-    thread_reader,
-)
+from groups.shared import group_pages, group_reader, search_reader, thread_pages, thread_reader
 from groups.views.access import (
     get_group_for_participant,
     get_group_for_reader,
@@ -99,7 +92,7 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Threads across every group the user may read."""
     query = request.GET.get("q", "").strip()[:100]
-    ranked = search_ranks(request, query) if query else []
+    ranked = Post.objects.visible_to(request.user).thread_ranks(query) if query else []
     threads = (
         Post.objects.visible_to(request.user)
         .questions()
