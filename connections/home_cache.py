@@ -87,6 +87,12 @@ BADGE_BLOCKS = {"activity", "moderation", "requests", "groups"}
 STANDING_DATA = {"questions"}
 
 
+# The shape of the blocks' kept data: a new number when a block's objects change shape (round
+# 13: a question pick holds a row, not a Post), so that a deploy never renders objects an
+# earlier release pickled with other attributes (they unpickle without error, then fail).
+DATA_VERSION = 2
+
+
 def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]:
     """Each block's key suffixes, for its HTML and for its data: member, language, everyone's
     generation and the one the block follows (the member's own, standing or circle one), and
@@ -119,7 +125,7 @@ def _suffixes(user, names, badges: str) -> tuple[dict[str, str], dict[str, str]]
 def load_blocks(user, loaders: dict[str, Callable], suffixes: dict[str, str]) -> dict:
     """{name: loader(user)} for `loaders`, from the cache where it has them under their
     suffixes (load_html's), one more round trip to keep misses."""
-    keys = {name: f"home:{name}:{suffixes[name]}" for name in loaders}
+    keys = {name: f"home:{name}:v{DATA_VERSION}:{suffixes[name]}" for name in loaders}
     try:
         found = cache.get_many(list(keys.values()))
     except (pickle.UnpicklingError, AttributeError, ImportError, TypeError) as error:
