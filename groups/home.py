@@ -126,7 +126,8 @@ def questions_you_could_answer(user, limit: int = QUESTIONS_SHOWN) -> list[Quest
     for row in candidates:
         candidate = dict(zip(CANDIDATE_FIELDS, row, strict=True))
         pick = QuestionPick(candidate)
-        text = f"{candidate['title']}\n{candidate.pop('excerpt')}".lower()
+        excerpt = candidate.pop("excerpt")  # matched here, never shown: not kept with the pick
+        text = f"{candidate['title']}\n{excerpt}".lower()
         matched = [name for name in skills if _contains(text, name)]
         for name in matched[:2]:
             pick.reasons.append(_("matches your skill: %(skill)s") % {"skill": name})
