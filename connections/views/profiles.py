@@ -181,9 +181,7 @@ def connections_context(viewer, profile: Profile) -> dict:
         # connections_visibility: the list (and its count) is absent for those it is hidden from.
         if not network.may_see_connections(viewer, profile, rel()):
             return None
-        return network.first_with_total(
-            network.connections_of(member.pk, viewer.pk), SHOWN_CONNECTIONS
-        )
+        return network.first_connections_with_total(member.pk, viewer.pk, SHOWN_CONNECTIONS)
 
     return {
         "connection_rel": rel,
