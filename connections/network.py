@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, model_columns, model_from_row
 from connections.models import (
     Block,
     Connection,
@@ -129,24 +129,15 @@ def first_with_total(users, limit: int) -> tuple[list, int]:
 
 def _person_columns() -> list[str]:
     """A user's columns and their profile's, as select_related("profile") reads them."""
-    return [
-        *(field.attname for field in User._meta.concrete_fields),
-        *(f"profile__{field.attname}" for field in Profile._meta.concrete_fields),
-    ]
+    return [*model_columns(User), *model_columns(Profile, "profile__")]
 
 
 def people_from_rows(rows: list[dict]) -> list[User]:
     """The users of a compiled query's rows (_person_columns()), each with their profile."""
-    user_fields = [field.attname for field in User._meta.concrete_fields]
-    profile_fields = [field.attname for field in Profile._meta.concrete_fields]
     people = []
     for row in rows:
-        user = User.from_db("default", user_fields, [row[name] for name in user_fields])
-        if row["profile__id"] is None:
-            user.profile = None
-        else:
-            values = [row[f"profile__{name}"] for name in profile_fields]
-            user.profile = Profile.from_db("default", profile_fields, values)
+        user = model_from_row(User, row)
+        user.profile = model_from_row(Profile, row, "profile__")
         people.append(user)
     return people
 

@@ -5,7 +5,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, model_columns, model_from_row
 from profiles.models import Profile, User
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,52 @@ def test_a_builder_that_orders_its_ids_is_refused(alice, bob):
 
     with pytest.raises(TypeError):
         CompiledQuery(lowest_first, "first", "second").fetchone(alice.pk, bob.pk)
+
+
+def _by_email_after(email: str, user_id: int):
+    return User.objects.filter(email=email, pk__gt=user_id).values("pk", "email")
+
+
+def test_a_text_argument_varies_like_an_id(alice, bob):
+    by_email = CompiledQuery(_by_email_after, "email", "user", text=("email",))
+    assert by_email.fetchone(bob.email, 0) == {"pk": bob.pk, "email": bob.email}
+    assert by_email.fetchone(alice.email, 0)["pk"] == alice.pk
+    assert by_email.fetchone(alice.email, alice.pk) is None
+    assert by_email.fetchone("nobody@example.com", 0) is None
+
+
+def test_a_text_argument_the_orm_rewrites_is_refused(alice):
+    def email_like(email: str):
+        return User.objects.filter(email__icontains=email).values("pk")
+
+    with pytest.raises(TypeError):
+        CompiledQuery(email_like, "email", text=("email",)).fetchone("alice")
+
+
+def test_text_must_name_an_argument():
+    with pytest.raises(ValueError):
+        CompiledQuery(_by_email_after, "email", "user", text=("slug",))
+
+
+def _user_and_profile(user_id: int):
+    return User.objects.filter(pk=user_id).values(
+        *model_columns(User), *model_columns(Profile, "profile__")
+    )
+
+
+def test_models_read_from_a_row_are_those_the_orm_loads(alice, django_assert_num_queries):
+    Profile.objects.filter(user=alice).update(headline="Copywriter")
+    row = CompiledQuery(_user_and_profile, "user").fetchone(alice.pk)
+
+    user, profile = model_from_row(User, row), model_from_row(Profile, row, "profile__")
+
+    loaded = User.objects.select_related("profile").get(pk=alice.pk)
+    assert user == loaded and profile == loaded.profile
+    assert user.__dict__.keys() >= {field.attname for field in User._meta.concrete_fields}
+    with django_assert_num_queries(0):
+        assert (user.email, user.date_joined) == (loaded.email, loaded.date_joined)
+        assert (profile.headline, profile.user_id) == ("Copywriter", alice.pk)
+    assert model_from_row(Profile, dict.fromkeys(model_columns(Profile, "p__")), "p__") is None
 
 
 def test_more_ids_than_sentinels_are_refused():

@@ -39,9 +39,9 @@ def test_thread_page_queries(
     answers = many_answers(question, people)
     Vote.objects.bulk_create(Vote(post=a, user=bob, value=1) for a in answers)
 
-    # user, group, bob's seat, question, answer count, page of answers with authors,
+    # user, group with bob's seat, question, answer count, page of answers with authors,
     # comments with authors, bob's blocks, bob's votes, bob's watch, badge
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = bob_client.get(reverse("groups:thread", args=[question.group.slug, question.pk]))
 
     assert response.status_code == 200
@@ -58,8 +58,8 @@ def test_thread_list_queries(bob_client, bob, alice, closed_group, size, django_
     for question in questions[:3]:
         question.answer(alice, body="Risposta")
 
-    # user, group, bob's seat, count, page of threads with authors, badge
-    with django_assert_num_queries(6):
+    # user, group with bob's seat, count, page of threads with authors, badge
+    with django_assert_num_queries(5):
         response = bob_client.get(reverse("groups:threads", args=[closed_group.slug]))
 
     assert response.status_code == 200
@@ -76,9 +76,9 @@ def test_group_page_queries_with_threads(
     )
     questions[0].answer(alice, body="Risposta")
 
-    # user, group, bob's seat, recent members, recent threads, unanswered count,
+    # user, group with bob's seat, recent members, recent threads, unanswered count,
     # most active members, upcoming events, badge
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200

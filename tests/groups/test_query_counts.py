@@ -39,9 +39,9 @@ def test_group_page_queries(
     )
     closed_group.recount()
 
-    # user, group, bob's seat, recent members, recent threads, unanswered count,
+    # user, group with bob's seat, recent members, recent threads, unanswered count,
     # most active members, upcoming events, badge
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = bob_client.get(closed_group.get_absolute_url())
 
     assert response.status_code == 200
@@ -57,9 +57,9 @@ def test_queue_queries(
     )
     closed_group.recount()
 
-    # user, group, alice's seat, count, page of requests with requesters,
+    # user, group with alice's seat, count, page of requests with requesters,
     # requesters' connections already in the group (connections app), badge
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = alice_client.get(reverse("groups:queue", args=[closed_group.slug]))
 
     assert response.status_code == 200
@@ -75,8 +75,8 @@ def test_members_page_queries(
     )
     closed_group.recount()
 
-    # user, group, bob's seat, count, page of members with users, badge
-    with django_assert_num_queries(6):
+    # user, group with bob's seat, count, page of members with users, badge
+    with django_assert_num_queries(5):
         response = bob_client.get(reverse("groups:members", args=[closed_group.slug]))
 
     assert response.status_code == 200
