@@ -53,7 +53,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@kept_for_member
+# Kept under the member's standing generation (config.page_cache.generation_keys), not the one
+# their posts, votes and comments renew: what they post changes nothing here. A new
+# notification changes the badges in the key, a decision or a seat their standing or circle.
+@kept_for_member(standing=True)
 def notification_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("filtro", "tutte")
     if chosen not in NOTIFICATION_FILTERS:

@@ -215,3 +215,27 @@ def test_the_list_is_kept_for_its_member_and_a_decision_by_another_shows_at_once
         assert alice_client.get(LIST).context is None
     request.approve(by=moderator)
     assert b'data-testid="notification-resolved"' in alice_client.get(LIST).content
+
+
+def test_the_kept_list_outlives_the_member_s_own_posts_but_not_a_new_notification(
+    closed_group, alice, bob, logged_in, django_assert_num_queries
+):
+    """What the member posts (an answer, a vote) changes nothing on the list: it is read back
+    from the cache; a notification to them shows on the next view, with the badge."""
+    question = Post.ask(closed_group, alice, title="Tariffe per un naming?", body="Quanto?")
+    bob_client = logged_in(bob)
+    notify(bob, scope=closed_group.notification_scope)
+    bob_client.get(LIST)
+    bob_client.post(
+        reverse("groups:answer", args=[closed_group.slug, question.pk]),
+        {"body": "Una risposta di bob alla propria domanda."},
+    )
+    assert Post.objects.filter(question=question, author=bob).exists()
+    with django_assert_num_queries(2):  # the user, the badges
+        response = bob_client.get(LIST)  # with the answer's message, filled into the kept page
+    assert "profiles/notifications.html" not in [template.name for template in response.templates]
+    assert response.content.decode().count('data-testid="notification"') == 1
+    Notification.send(bob, "test", MESSAGE, {"user": "Ugo"}, email=False)
+    response = bob_client.get(LIST)
+    assert "profiles/notifications.html" in [template.name for template in response.templates]
+    assert response.content.decode().count('data-testid="notification"') == 2
