@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from groups.models import (
     Group,
     GroupActionError,
     JoinRequest,
-    Post,
     Sector,
     cached_most_active_members,
 )
@@ -125,11 +123,10 @@ def group_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "-joined_at", "-pk"
         )[:8]
         threads = group.posts.shown_to(seat).questions()
-        accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
         context["recent_threads"] = list(
             threads.for_rows()
             .select_related("author")
-            .annotate(has_accepted=Exists(accepted))
+            .with_accepted_flag()
             .order_by("-last_activity_at", "-pk")[:5]
         )
         for question in context["recent_threads"]:

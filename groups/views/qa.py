@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,14 +52,9 @@ def thread_list(request: HttpRequest, slug: str) -> HttpResponse:
     order = request.GET.get("ordine", "")
     if order not in THREAD_ORDERS:
         order = "relevance" if query else "active"
-    accepted = Post.objects.filter(question=OuterRef("pk"), is_accepted=True)
     threads = (
-        group.posts.shown_to(seat)
-        .questions()
-        .for_rows()
-        .select_related("author")
-        .annotate(has_accepted=Exists(accepted))
-    )
+        group.posts.shown_to(seat).questions().for_rows().select_related("author")
+    ).with_accepted_flag()
     ranked = group.posts.thread_ranks(query) if query else None
     if ranked is not None:
         page = _matching_page(request, threads, ranked, order)
