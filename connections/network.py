@@ -137,7 +137,11 @@ def people_from_rows(rows: list[dict]) -> list[User]:
     people = []
     for row in rows:
         user = model_from_row(User, row)
-        user.profile = model_from_row(Profile, row, "profile__")
+        profile = model_from_row(Profile, row, "profile__")
+        if profile is None:  # as select_related() leaves it: none, and no query to find out
+            User.profile.related.set_cached_value(user, None)
+        else:
+            user.profile = profile
         people.append(user)
     return people
 

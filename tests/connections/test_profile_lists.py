@@ -93,3 +93,18 @@ def test_the_page_reads_each_person_without_another_query(
     with django_assert_num_queries(0):
         assert [person.profile.avatar_colour for person in people]
         assert [person.get_absolute_url() for person in people]
+
+
+def test_a_person_without_a_profile_costs_no_query_either(
+    circle, carol, dave, alice, django_assert_num_queries
+):
+    from profiles.models import Profile as ProfileModel
+
+    ProfileModel.objects.filter(user=alice).delete()
+    people, total = network.first_connections_with_total(carol.pk, dave.pk, 12)
+
+    assert total == 4 and alice.pk in [person.pk for person in people]
+    with django_assert_num_queries(0):
+        without = next(person for person in people if person.pk == alice.pk)
+        with pytest.raises(ProfileModel.DoesNotExist):
+            without.profile  # noqa: B018
