@@ -9,14 +9,12 @@ deploy that brought these)."""
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import backends
 
-from config.compiled import CompiledQuery
+from config.compiled import CompiledQuery, model_columns, model_from_row
 from profiles.models import User
 
 
 def _user_row(user_id: int):
-    return User.objects.filter(pk=user_id).values(
-        *(field.attname for field in User._meta.concrete_fields)
-    )
+    return User.objects.filter(pk=user_id).values(*model_columns(User))
 
 
 USER_ROW = CompiledQuery(_user_row, "user")
@@ -27,9 +25,7 @@ def user_by_id(user_id) -> User | None:
     if type(user_id) is not int:
         return None
     row = USER_ROW.fetchone(user_id)
-    if row is None:
-        return None
-    return User.from_db("default", list(row), list(row.values()))
+    return None if row is None else model_from_row(User, row)
 
 
 class CompiledGetUser:
