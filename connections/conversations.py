@@ -76,8 +76,10 @@ def _pair(a_id: int, b_id: int) -> tuple[int, int]:
 
 
 def _lock_pair(a_id: int, b_id: int) -> None:
-    """The same lock order as connections' lock_pair: both user rows, lowest id first."""
-    list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
+    """The same locks as connections' lock_pair: both user rows, lowest id first, FOR NO KEY
+    UPDATE."""
+    pair = User.objects.select_for_update(no_key=True).filter(pk__in=_pair(a_id, b_id))
+    list(pair.order_by("pk"))
 
 
 def clean_body(body: str) -> str:

@@ -35,9 +35,14 @@ def lock_pair(a_id: int, b_id: int) -> None:
     so A→B and B→A arriving together queue up instead of deadlocking. The suggestions'
     advisory locks of both come first (lock_users), as a worker takes them before any row:
     a request that locked the rows and then waited for a worker's bucket deadlocked with it
-    (seen once under the load test: a 500 on a connection request)."""
+    (seen once under the load test: a 500 on a connection request). The rows are locked FOR
+    NO KEY UPDATE: it queues the pair's changes all the same, but leaves alone the key-share
+    lock that inserting a row pointing at a member takes. FOR UPDATE blocked those inserts,
+    and a worker's stale marks inserted for many members deadlocked with a request that held
+    one of them and marked it too (round 15: a 500 under the load test)."""
     lock_users([a_id, b_id])
-    list(User.objects.select_for_update().filter(pk__in=_pair(a_id, b_id)).order_by("pk"))
+    pair = User.objects.select_for_update(no_key=True).filter(pk__in=_pair(a_id, b_id))
+    list(pair.order_by("pk"))
 
 
 # Suggestions are locked per bucket of user ids (advisory locks on PostgreSQL): a refresh,
@@ -582,13 +587,29 @@ def mark_stale(*user_ids: int) -> None:
         unique_fields=["user"],
         update_fields=["marked_at", "claimed_by"],
     )
-    # One pending wake-up is enough: the marks themselves are the work list, and those of the
-    # next SUGGESTIONS_REFRESH_DELAY seconds join this one's.
+    wake_refresh()
+
+
+def wake_refresh() -> None:
+    """A refresh wake-up after commit. One pending wake-up is enough: the marks themselves are
+    the work list, and those of the next SUGGESTIONS_REFRESH_DELAY seconds join this one's."""
     OutboxTask.enqueue(
         "connections.tasks.refresh_stale_suggestions",
         key="suggestions-refresh",
         delay=settings.SUGGESTIONS_REFRESH_DELAY,
     )
+
+
+def unclaim(user_ids) -> None:
+    """Whatever a worker computed for these members before now is out of date (the caller
+    changed what their lists read, or the lists themselves): their claimed marks lose their
+    claim, so the worker computing them does not write its result (suggestions.refresh_for)
+    and they are refreshed again. Marks nobody claimed are left as they are."""
+    ids = sorted({int(pk) for pk in user_ids})
+    if ids:
+        StaleSuggestions.objects.filter(user_id__in=ids).exclude(claimed_by="").update(
+            claimed_by=""
+        )
 
 
 def mark_candidate_changed(user_id: int, group_id: int | None = None) -> None:

@@ -304,3 +304,46 @@ def test_deleting_a_group_member_leaves_no_mark_for_the_account(closed_group, al
     connection.check_constraints()
     assert not StaleSuggestions.objects.filter(user_id=pk).exists()
     assert not closed_group.memberships.filter(user_id=pk).exists()
+
+
+def test_a_list_computed_before_a_change_is_not_written_over_it(
+    triangle_world, alice, bob, carol, dave, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker's batch is computed before its locks are taken. Here, while it computes dave's
+    list, erin connects with carol: erin now has two connections in common with dave, and the
+    rescore that follows merges her into dave's stored list and takes away the batch's claim on
+    his mark. The batch must not write what it computed before the change: the final list is
+    the one a full recompute gives, and nothing is left stale."""
+    from connections.models import mark_stale
+    from profiles.models import OutboxTask
+
+    erin = triangle_world
+    suggestions.recompute_all()
+    mark_stale(dave.pk)
+    token, claimed = StaleSuggestions.claim(10)
+    # The claim is the wake-up's task at work: its intent is no longer pending.
+    OutboxTask.objects.filter(key="suggestions-refresh").update(state=OutboxTask.State.DONE)
+    compute = suggestions._compute_lists
+
+    def compute_then_connect(ids):
+        rows = compute(ids)
+        # Once: the refreshes the connection wakes (eager Celery) compute as usual.
+        monkeypatch.setattr(suggestions, "_compute_lists", compute)
+        with django_capture_on_commit_callbacks(execute=True):
+            Connection.connect(erin, carol)
+        assert StaleSuggestions.objects.get(user=dave).claimed_by == ""  # the rescore's unclaim
+        return rows
+
+    monkeypatch.setattr(suggestions, "_compute_lists", compute_then_connect)
+    with django_capture_on_commit_callbacks(execute=True):
+        suggestions.refresh_for(claimed, finish_claim=token)
+
+    def lists():
+        rows = Suggestion.objects.order_by("user_id", "rank")
+        return list(rows.values_list("user_id", "candidate_id", "mutual_count"))
+
+    after_race = lists()
+    assert (dave.pk, erin.pk, 2) in after_race
+    suggestions.recompute_all()
+    assert after_race == lists()
+    assert not StaleSuggestions.objects.exists()

@@ -107,3 +107,48 @@ def test_a_request_waits_for_a_workers_bucket_before_locking_rows(alice, bob):
         thread.join(30)
     assert errors == []
     assert ConnectionRequest.objects.pending_between(alice.pk, bob.pk).count() == 1
+
+
+def test_a_pair_being_connected_does_not_hold_up_rows_that_point_at_its_members(alice, bob):
+    """lock_pair locks both members' rows FOR NO KEY UPDATE. A row inserted that points at one
+    of them (a stale mark, here) takes a key-share lock on the member's row when its foreign
+    key is checked, at commit: FOR UPDATE blocked it until the request committed. A worker's
+    stale marks for many members then deadlocked with a request that held one of them and
+    marked it too (round 15's load test: a 500)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from connections.models import lock_pair
+
+    holding, done, errors = threading.Event(), threading.Event(), []
+
+    def request():
+        try:
+            with transaction.atomic():
+                lock_pair(alice.pk, bob.pk)
+                holding.set()
+                done.wait(10)  # the other connection inserts meanwhile
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            # Autocommit: the foreign key is checked as the insert commits. Under FOR UPDATE
+            # it waited, and the lock timeout failed the test.
+            StaleSuggestions.objects.create(user=alice)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        assert StaleSuggestions.objects.filter(user=alice).exists()
+    finally:
+        done.set()
+        thread.join(15)
+    assert errors == []
