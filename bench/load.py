@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from bench import autovacuum_pass, refuse_unless_bench_database, vacuum_analyze
-from bench.pages import PROD_ENV, ROOT, load, start_gunicorn
+from bench.pages import PROD_ENV, ROOT, WORKER_CONNECTIONS, load, start_gunicorn
 
 RESULTS = ROOT / "bench" / "results"
 PORT = 8796
@@ -186,6 +186,7 @@ def main(argv: list[str]) -> None:
     # As docker-compose.yml and the Dockerfile run it.
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--worker-connections", type=int, default=WORKER_CONNECTIONS)
     parser.add_argument("--output", default=str(RESULTS / "load.md"))
     args = parser.parse_args(argv)
     if args.rate < 0:
@@ -292,7 +293,8 @@ def report(rows: list[dict], outcome: dict, lost: list[dict], args, elapsed: flo
             else "closed loop (each member clicks again 50-250 ms after each answer)"
         )
         + ", gunicorn "
-        f"`--workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}`"
+        f"`--workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}"
+        f" --worker-connections {args.worker_connections}`"
         f", a Celery worker; {os.cpu_count()} shared CPUs, load average "
         f"{' / '.join(f'{value:.1f}' for value in os.getloadavg())} at the end "
         f"(run took {elapsed:.0f} s).",

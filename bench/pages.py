@@ -43,6 +43,10 @@ PROD_ENV = {
     "SECURE_HSTS_SECONDS": "0",
 }
 LOGGED_TARGET, ANONYMOUS_TARGET = 0.15, 0.25
+# gunicorn's --worker-connections, as docker-compose.yml and the Dockerfile run it: a worker
+# holds its two threads' connections and twelve kept alive, no more, so a busy worker stops
+# taking connections and the others get them (README, Performance, round 15).
+WORKER_CONNECTIONS = 14
 CONCURRENCY = (1, 5, 10, 20)
 PLOT_PAGES = ("home", "open group", "thread, 100 answers", "search, all groups", "directory")
 
@@ -114,6 +118,8 @@ def start_gunicorn(app: str, port: int, args, env: dict, log: Path) -> subproces
         args.worker_class,
         "--threads",
         str(args.threads),
+        "--worker-connections",
+        str(args.worker_connections),
         "--log-level",
         "warning",
     ]
@@ -207,6 +213,7 @@ def main(argv: list[str]) -> None:
     # As docker-compose.yml and the Dockerfile run it.
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--worker-connections", type=int, default=WORKER_CONNECTIONS)
     parser.add_argument("--only", default="", help="Comma-separated page names.")
     parser.add_argument("--output", default=str(RESULTS / "pages.md"))
     parser.add_argument(
@@ -381,7 +388,8 @@ def report(runs, results, profiles, args) -> str:
         "# Key pages against the bare-Django floor",
         "",
         f"gunicorn `--workers {args.workers} --worker-class {args.worker_class} "
-        f"--threads {args.threads}`, {args.clients} clients, {args.rounds} rounds of "
+        f"--threads {args.threads} --worker-connections {args.worker_connections}`, "
+        f"{args.clients} clients, {args.rounds} rounds of "
         f"{args.seconds:g} s per page and floor, interleaved; medians. Machine: {model}, "
         f"{os.cpu_count()} CPUs (shared), Python {platform.python_version()}; load average "
         f"{' / '.join(f'{value:.1f}' for value in os.getloadavg())} (1/5/15 min) at the end.",

@@ -2,6 +2,7 @@
 machines, so the Dockerfile, docker-compose.yml and .dockerignore are read as data and the build
 script is run for real, on a copy of exactly what the Dockerfile copies."""
 
+import json
 import os
 import re
 import shutil
@@ -128,3 +129,18 @@ def test_compose_puts_a_tls_proxy_in_front_of_web(compose):
     # web is reachable only through the proxy, which is what BEHIND_TLS_PROXY=true assumes.
     assert "ports" not in services["web"]
     assert "BEHIND_TLS_PROXY=true" in (ROOT / ".env.example").read_text()
+
+
+def test_compose_the_image_and_the_benchmarks_run_gunicorn_alike(compose):
+    """The benchmarks measure the production settings: the compose file's web command, the
+    image's CMD and the benchmarks' defaults (bench/pages.py, which bench/load.py shares)."""
+    from bench.pages import WORKER_CONNECTIONS
+
+    web = compose["services"]["web"]["command"]
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert json.loads(cmd.group(1)) == web
+    settings = dict(zip(web[2::2], web[3::2], strict=True))
+    assert settings["--workers"] == "3"
+    assert settings["--worker-class"] == "gthread"
+    assert settings["--threads"] == "2"
+    assert settings["--worker-connections"] == str(WORKER_CONNECTIONS)
