@@ -33,5 +33,6 @@ RUN sh config/build.sh \
 
 USER gilda
 EXPOSE 8000
-# 3 processes × 2 threads on 2 cores: chosen by measurement, see README "Performance".
+# 3 processes × 2 threads on 2 cores, at most 14 connections each (so a busy worker leaves
+# new ones to the others): chosen by measurement, see README "Performance".
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "2", "--worker-connections", "14", "--access-logfile", "-"]

@@ -132,8 +132,9 @@ def test_compose_puts_a_tls_proxy_in_front_of_web(compose):
 
 
 def test_compose_the_image_and_the_benchmarks_run_gunicorn_alike(compose):
-    """The benchmarks measure the production settings: the compose file's web command, the
-    image's CMD and the benchmarks' defaults (bench/pages.py, which bench/load.py shares)."""
+    """The image's CMD is the compose file's web command, with the settings the benchmarks
+    default to (their --worker-connections is bench/pages.py's WORKER_CONNECTIONS, which
+    bench/load.py shares)."""
     from bench.pages import WORKER_CONNECTIONS
 
     web = compose["services"]["web"]["command"]
