@@ -186,10 +186,17 @@ def sql_profile(client, path: str) -> dict:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    client.get(path)  # warm the caches as the served pages are
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+    # A member's kept page is keyed by the minute (config.page_cache.keep_for_member): when the
+    # minute turns between the warming request and the measured one, the measured one renders
+    # the page afresh, which the served pages do once a minute. Measured again then.
+    for _ in range(2):
+        minute = int(time.time() // 60)
+        client.get(path)  # warm the caches as the served pages are
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        if int(time.time() // 60) == minute:
+            break
     writes = [
         q["sql"]
         for q in queries.captured_queries
