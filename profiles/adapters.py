@@ -1,9 +1,12 @@
-"""allauth adapters: email through the outbox, login limits keyed per place."""
+"""allauth adapters: email through the outbox, login limits keyed per place, the member's
+language kept on the account."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from profiles.models import OutgoingEmail
@@ -16,6 +19,43 @@ class AccountAdapter(DefaultAccountAdapter):
             "or use “Forgot your password?”: a reset by email always works, even now."
         ),
     }
+
+    def save_user(self, request, user, form, commit: bool = True):
+        """A new member keeps the language they signed up in (the one they chose, else their
+        browser's): their emails are written in it, and their logins elsewhere follow it."""
+        try:
+            user.language = translation.get_supported_language_variant(
+                translation.get_language() or settings.LANGUAGE_CODE
+            )
+        except LookupError:
+            user.language = settings.LANGUAGE_CODE
+        return super().save_user(request, user, form, commit)
+
+    def login(self, request, user) -> None:
+        """The site speaks the member's saved language from the moment they log in, whatever
+        the browser's (the switcher saves their choice on the account): "signed in" included."""
+        super().login(request, user)
+        if translation.check_for_language(user.language):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+
+    def post_login(self, request, user, **kwargs):
+        """…and on the next pages too: the language cookie, as the switcher sets it."""
+        response = super().post_login(request, user, **kwargs)
+        language = user.language
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if translation.check_for_language(language) and request.COOKIES.get(cookie) != language:
+            response.set_cookie(
+                cookie,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
     def get_signup_redirect_url(self, request) -> str:
         """Verified at last: the first visit (skippable, and resumable from the home)."""

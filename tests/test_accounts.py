@@ -4,6 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from profiles.models import OutgoingEmail, User
@@ -249,3 +250,63 @@ def test_a_new_code_can_be_requested_and_works_but_not_in_a_burst(
     response = client.post("/accounts/confirm-email/", {"code": second})
     assert response.status_code == 302
     assert client.get("/").context["user"].is_authenticated
+
+
+def test_a_new_account_keeps_the_language_it_was_made_in(
+    client, db, django_capture_on_commit_callbacks
+):
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(client, "english@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8"), "browser@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        signup(Client(), "italiana@example.com")
+
+    languages = dict(User.objects.values_list("email", "language"))
+    assert languages == {
+        "english@example.com": "en",
+        "browser@example.com": "en",
+        "italiana@example.com": "it",
+    }
+    # Its emails are written in it.
+    [english_mail] = [m for m in mail.outbox if m.to == ["english@example.com"]]
+    [italian_mail] = [m for m in mail.outbox if m.to == ["italiana@example.com"]]
+    assert english_mail.subject != italian_mail.subject
+
+
+def test_logging_in_switches_the_site_to_the_saved_language(alice, password):
+    alice.language = "en"
+    alice.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="it")  # a new browser, in Italian
+
+    response = client.post(LOGIN, {"login": "alice@example.com", "password": password})
+
+    assert response.status_code == 302
+    assert response.cookies["django_language"].value == "en"
+    page = client.get("/").content.decode()
+    assert '<html lang="en">' in page
+    assert "Successfully signed in" in page  # the message too, not only the pages after it
+
+
+def test_logging_in_where_the_language_already_matches_changes_nothing(alice, password):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "it"
+
+    response = client.post(LOGIN, {"login": "alice@example.com", "password": password})
+
+    assert response.status_code == 302
+    assert "django_language" not in response.cookies
+    assert '<html lang="it">' in client.get("/").content.decode()
+
+
+def test_a_wrong_password_leaves_the_language_as_it_was(alice):
+    alice.language = "en"
+    alice.save(update_fields=["language"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="it")
+
+    response = client.post(LOGIN, {"login": "alice@example.com", "password": "sbagliata-2026"})
+
+    assert response.status_code == 200
+    assert "django_language" not in response.cookies
+    assert '<html lang="it">' in response.content.decode()
