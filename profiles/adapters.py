@@ -35,7 +35,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """The site speaks the member's saved language from the moment they log in, whatever
         the browser's (the switcher saves their choice on the account): "signed in" included."""
         super().login(request, user)
-        if translation.check_for_language(user.language):
+        if user.language in dict(settings.LANGUAGES):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
 
@@ -44,7 +44,7 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         language = user.language
         cookie = settings.LANGUAGE_COOKIE_NAME
-        if translation.check_for_language(language) and request.COOKIES.get(cookie) != language:
+        if language in dict(settings.LANGUAGES) and request.COOKIES.get(cookie) != language:
             response.set_cookie(
                 cookie,
                 language,

@@ -310,3 +310,14 @@ def test_a_wrong_password_leaves_the_language_as_it_was(alice):
     assert response.status_code == 200
     assert "django_language" not in response.cookies
     assert '<html lang="it">' in response.content.decode()
+
+
+def test_a_saved_language_the_site_does_not_offer_is_not_applied(alice, password):
+    User.objects.filter(pk=alice.pk).update(language="de")  # past the form's choices
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+
+    response = client.post(LOGIN, {"login": "alice@example.com", "password": password})
+
+    assert response.status_code == 302
+    assert "django_language" not in response.cookies
+    assert '<html lang="en">' in client.get("/").content.decode()
