@@ -52,6 +52,14 @@ def page(browser):
 
 
 @pytest.fixture
+def another_page(browser):
+    """A second browser of the same person: its own cookies, in Italian."""
+    context, page = _page(browser, viewport={"width": 1280, "height": 900})
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def phone_page(browser):
     context, page = _page(
         browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True

@@ -10,7 +10,7 @@ EMAIL = "giulia.verdi@example.com"
 PASSWORD = "una-password-lunga-2026"
 
 
-def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screenshot):
+def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, another_page, screenshot):
     page.goto(f"{live_server.url}/accounts/signup/")
     assert page.locator("html").get_attribute("lang") == "it"
     page.fill("#id_email", EMAIL)
@@ -65,6 +65,19 @@ def test_sign_up_verify_log_in_switch_language_log_out(live_server, page, screen
     assert page.locator("[data-testid=welcome]").count() == 0
     assert page.get_by_role("link", name="Log in").first.is_visible()
     assert page.console_errors == []
+
+    # Another browser, in Italian: logging in there brings the language chosen above.
+    another_page.goto(f"{live_server.url}/accounts/login/")
+    assert another_page.locator("html").get_attribute("lang") == "it"
+    another_page.fill("#id_login", EMAIL)
+    another_page.fill("#id_password", PASSWORD)
+    another_page.click("main form button[type=submit]")
+    another_page.wait_for_url(f"{live_server.url}/")
+    assert another_page.locator("html").get_attribute("lang") == "en"
+    assert another_page.inner_text("[data-testid=welcome]") == "Hi, good to see you"
+    expect(another_page.locator("[aria-busy=true]")).to_have_count(0, timeout=30_000)
+    screenshot(another_page, "05-home-en-another-browser")
+    assert another_page.console_errors == []
 
 
 def test_home_on_a_phone_has_a_menu_toggle(live_server, phone_page, screenshot):
