@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from profiles.models import OutgoingEmail
+from profiles.models import OutgoingEmail, offered_language
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -23,31 +23,25 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit: bool = True):
         """A new member keeps the language they signed up in (the one they chose, else their
         browser's): their emails are written in it, and their logins elsewhere follow it."""
-        try:
-            user.language = translation.get_supported_language_variant(
-                translation.get_language() or settings.LANGUAGE_CODE
-            )
-        except LookupError:
-            user.language = settings.LANGUAGE_CODE
+        user.language = offered_language(translation.get_language()) or settings.LANGUAGE_CODE
         return super().save_user(request, user, form, commit)
 
     def login(self, request, user) -> None:
         """The site speaks the member's saved language from the moment they log in, whatever
-        the browser's (the switcher saves their choice on the account): "signed in" included."""
+        the browser's (the switcher saves their choice on the account): "signed in" included.
+        The database keeps it one the site offers (user_language_offered)."""
         super().login(request, user)
-        if user.language in dict(settings.LANGUAGES):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
 
     def post_login(self, request, user, **kwargs):
         """…and on the next pages too: the language cookie, as the switcher sets it."""
         response = super().post_login(request, user, **kwargs)
-        language = user.language
         cookie = settings.LANGUAGE_COOKIE_NAME
-        if language in dict(settings.LANGUAGES) and request.COOKIES.get(cookie) != language:
+        if request.COOKIES.get(cookie) != user.language:
             response.set_cookie(
                 cookie,
-                language,
+                user.language,
                 max_age=settings.LANGUAGE_COOKIE_AGE,
                 path=settings.LANGUAGE_COOKIE_PATH,
                 domain=settings.LANGUAGE_COOKIE_DOMAIN,

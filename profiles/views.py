@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from profiles.models import (
     EmailPreference,
     Notification,
     User,
+    offered_language,
     read_unsubscribe_token,
 )
 from profiles.models.notifications import mark_hidden
@@ -39,10 +40,11 @@ STOP_POLLING = 286
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's set_language, remembering the choice on the member for emails."""
+    """Django's set_language, remembering the choice on the member: their emails are written
+    in it, and their logins on any browser switch the site to it (profiles.adapters)."""
     response = django_set_language(request)
-    language = request.POST.get("language")
-    if request.user.is_authenticated and translation.check_for_language(language):
+    language = offered_language(request.POST.get("language"))
+    if request.user.is_authenticated and language:
         request.user.language = language
         request.user.save(update_fields=["language"])
     return response

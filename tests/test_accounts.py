@@ -1,13 +1,17 @@
+import importlib
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
 from profiles.models import OutgoingEmail, User
+
+language_migration = importlib.import_module("profiles.migrations.0014_user_language_offered")
 
 SIGNUP = "/accounts/signup/"
 LOGIN = "/accounts/login/"
@@ -312,12 +316,25 @@ def test_a_wrong_password_leaves_the_language_as_it_was(alice):
     assert '<html lang="it">' in response.content.decode()
 
 
-def test_a_saved_language_the_site_does_not_offer_is_not_applied(alice, password):
-    User.objects.filter(pk=alice.pk).update(language="de")  # past the form's choices
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+def test_the_switcher_saves_only_a_language_the_site_offers(alice_client, alice):
+    alice_client.post(reverse("set_language"), {"language": "en-gb", "next": "/"})
+    alice.refresh_from_db()
+    assert alice.language == "en"  # the variant the site offers
 
-    response = client.post(LOGIN, {"login": "alice@example.com", "password": password})
+    response = alice_client.post(reverse("set_language"), {"language": "de", "next": "/"})
 
     assert response.status_code == 302
-    assert "django_language" not in response.cookies
-    assert '<html lang="en">' in client.get("/").content.decode()
+    alice.refresh_from_db()
+    assert alice.language == "en"  # as it was
+
+
+def test_the_database_keeps_a_members_language_one_the_site_offers(alice):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=alice.pk).update(language="de")
+
+
+@pytest.mark.parametrize(
+    ("saved", "kept"), [("en-gb", "en"), ("EN-us", "en"), ("it-ch", "it"), ("de", "it")]
+)
+def test_the_migration_turns_an_unoffered_saved_language_into_an_offered_one(saved, kept):
+    assert language_migration.fallback(saved) == kept

@@ -8,6 +8,7 @@ from profiles.models.accounts import (
     block_between_exists,
     blocked_ids,
     member_suspended,
+    offered_language,
 )
 from profiles.models.notifications import (
     DIGEST_FREQUENCIES,
@@ -65,6 +66,7 @@ __all__ = [
     "blocked_ids",
     "linkedin_validator",
     "member_suspended",
+    "offered_language",
     "normalise_vat",
     "refresh_verified_domain",
     "work_domain_of",

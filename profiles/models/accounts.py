@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.dispatch import Signal
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 # Sent after a member is suspended: the upper layers withdraw what the member has pending
@@ -64,6 +64,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self.get(email__iexact=email)
 
 
+def offered_language(code: str | None) -> str | None:
+    """The language the site offers for `code` ("en-GB" → "en"), or None: what a member's
+    saved language may be."""
+    try:
+        return translation.get_supported_language_variant(code or "")
+    except LookupError:
+        return None
+
+
 class User(AbstractUser):
     """A Gilda member. The email address is the login; there is no username."""
 
@@ -114,6 +123,11 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            # A language the site speaks (offered_language): login switches the site to it.
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="user_language_offered",
+            ),
         ]
 
     def __str__(self) -> str:
